@@ -7,21 +7,38 @@ __all__ = ['CLASS_NAMES', 'STANDARD_DATASETS', 'IDX_FILES', 'DEBIAN_FASHION_MNIS
            'DatasetUnavailableError', 'read_idx', 'restore_upstream_gzip', 'scale_images', 'load_dataset', 'to_display',
            'show_images', 'show_batch']
 
-# %% ../nbs/00_data.ipynb #0072a901
-import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the notebooks
+# %% ../nbs/00_data.ipynb #9da01bd5
+import contextlib
 import gzip
 import hashlib
 import logging
+import os
 import socket
 import struct
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
-# %% ../nbs/00_data.ipynb #10a551da
+# %% ../nbs/00_data.ipynb #b22ec65b
+@contextlib.contextmanager
+def _muted_stderr():
+    "Send the OS-level stderr (file descriptor 2, where C++ code writes) to /dev/null for a moment."
+    try: sys.stderr.flush(); saved = os.dup(2)
+    except (OSError, ValueError, AttributeError): yield; return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2); os.close(devnull)
+    try: yield
+    finally:
+        os.dup2(saved, 2); os.close(saved)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ warnings and info
+with (contextlib.nullcontext() if os.environ.get("AA_GAN_TF_LOGS") else _muted_stderr()):
+    import tensorflow as tf
+    tf.config.list_physical_devices("GPU")  # the CUDA probe happens here, muted too
+
+# %% ../nbs/00_data.ipynb #f927ebe3
 CLASS_NAMES = {
     "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
@@ -46,7 +63,7 @@ _FASHION_MNIST_MTIME = {"train": 1504176606, "t10k": 1504176627}
 class DatasetUnavailableError(RuntimeError):
     "A dataset could not be found or read; the message says how to provide it."
 
-# %% ../nbs/00_data.ipynb #82ac1426
+# %% ../nbs/00_data.ipynb #de2fd4ad
 def read_idx(path) -> np.ndarray:
     "Read an IDX file (optionally gzip'd) of unsigned bytes into a numpy array."
     path = Path(path)
@@ -66,7 +83,7 @@ def read_idx(path) -> np.ndarray:
             f"but it holds {body.size}. Replace it with an intact copy.")
     return body.reshape(shape)
 
-# %% ../nbs/00_data.ipynb #51781a69
+# %% ../nbs/00_data.ipynb #36ba83f9
 def restore_upstream_gzip(data: bytes, name: str, mtime: int) -> bytes:
     "Give a gzip stream the header (FNAME flag, `name`, `mtime`) that upstream's copy of it had."
     if data[:3] != b"\x1f\x8b\x08": raise ValueError(f"{name}: not a gzip file")
@@ -78,7 +95,7 @@ def restore_upstream_gzip(data: bytes, name: str, mtime: int) -> bytes:
 
 def _sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
 
-# %% ../nbs/00_data.ipynb #c61c09cc
+# %% ../nbs/00_data.ipynb #50940c55
 def _debian_fashion_mnist_dir() -> Path:
     return Path(os.environ.get("AA_GAN_FASHION_MNIST_DIR", DEBIAN_FASHION_MNIST_DIR))
 
@@ -93,7 +110,7 @@ def _write_verified_fashion_mnist(src: Path, dest: Path):
                 f"another dataset. Reinstall it (`apt-get install --reinstall dataset-fashion-mnist`) or remove it.")
         (dest / fname).write_bytes(data)
 
-# %% ../nbs/00_data.ipynb #da8f3608
+# %% ../nbs/00_data.ipynb #2fc26a3d
 def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
     "Whether a TCP connection to `host` opens within `timeout` seconds."
     try:
@@ -103,7 +120,7 @@ def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
 _DOWNLOAD_HOSTS = {"fashion_mnist": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
                    "mnist": ("storage.googleapis.com", 443)}
 
-# %% ../nbs/00_data.ipynb #0f40ae29
+# %% ../nbs/00_data.ipynb #9120e7d3
 def _unavailable_message(name, split, idx_dir=None) -> str:
     ways = ["connect to the internet so tensorflow-datasets can download it"]
     if name == "fashion_mnist": ways.append("install Debian's copy: `sudo apt-get install dataset-fashion-mnist`")
@@ -156,7 +173,7 @@ def _raw_dataset(name, split="train", data_dir=None, idx_dir=None):
     if idx_dir is not None: return _idx_dataset(name, split, idx_dir)
     return _tfds_dataset(name, split, data_dir)
 
-# %% ../nbs/00_data.ipynb #316e5fbe
+# %% ../nbs/00_data.ipynb #010cc2e3
 SCALES = {"0,1": (1 / 255.0, 0.0), "-1,1": (2 / 255.0, -1.0)}  # name -> (multiply, add)
 
 def scale_images(images, scale="0,1"):
@@ -175,6 +192,7 @@ def load_dataset(
     cache: bool = True,  # keep the scaled images in memory after the first pass
     drop_remainder: bool = False,  # drop the last, smaller batch
     seed: int | None = None,  # shuffle seed, for repeatable batches
+    max_images: int | None = None,  # use only the first `max_images` images (quick experiments, tests)
     data_dir: str | None = None,  # tensorflow-datasets data directory (default: TFDS_DATA_DIR or ~/tensorflow_datasets)
     idx_dir: str | None = None,  # read the IDX files in this folder instead of tensorflow-datasets
     verbose: bool = True,  # print where the data came from
@@ -184,6 +202,11 @@ def load_dataset(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     if scale not in SCALES: raise ValueError(f"Unknown scale '{scale}'. Choose '0,1' or '-1,1'.")
     ds, source = _raw_dataset(name, split, data_dir=data_dir, idx_dir=idx_dir)
+    if max_images is not None:
+        if not isinstance(max_images, int) or max_images < 1:
+            raise ValueError(f"max_images must be a positive integer or None, got {max_images!r}.")
+        ds = ds.take(max_images)
+        source += f", first {max_images:,} used"
     if verbose: print(f"{name} [{split}] from {source}")
     n = int(ds.cardinality())
     ds = ds.map(lambda x, y: (scale_images(x, scale), y), num_parallel_calls=tf.data.AUTOTUNE)
@@ -192,7 +215,7 @@ def load_dataset(
     if shuffle: ds = ds.shuffle(n if n > 0 else 60_000, seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
-# %% ../nbs/00_data.ipynb #7e095c4d
+# %% ../nbs/00_data.ipynb #6b486a20
 import matplotlib.pyplot as plt
 
 def to_display(images) -> np.ndarray:

@@ -5,16 +5,16 @@
 # %% auto #0
 __all__ = ['DISCRIMINATORS', 'fashiongan_discriminator', 'build_discriminator']
 
-# %% ../nbs/02_discriminator.ipynb #02c65385
+# %% ../nbs/02_discriminator.ipynb #a4587633
 from .generator import Registry
 import keras
 from keras import layers
 import numpy as np
 
-# %% ../nbs/02_discriminator.ipynb #27eb7d3a
+# %% ../nbs/02_discriminator.ipynb #1c5da2df
 DISCRIMINATORS = Registry("discriminator")
 
-# %% ../nbs/02_discriminator.ipynb #721d67a8
+# %% ../nbs/02_discriminator.ipynb #05ad84a0
 @DISCRIMINATORS.register("fashiongan")
 def fashiongan_discriminator(image_shape=(28, 28, 1), name: str = "discriminator") -> keras.Model:
     "The original FashionGAN discriminator: a 28x28x1 image to P(fake) in [0, 1] (1,113,345 parameters)."

@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['GENERATORS', 'Registry', 'fashiongan_generator', 'build_generator']
 
-# %% ../nbs/01_generator.ipynb #fa9a25b2
+# %% ../nbs/01_generator.ipynb #5fe9e4c6
 from .data import show_images  # also quiets TensorFlow's start-up logging
 import keras
 from keras import layers
 import numpy as np
 
-# %% ../nbs/01_generator.ipynb #802caed7
+# %% ../nbs/01_generator.ipynb #0b9c8b3f
 class Registry(dict):
     "Named model builders: `@registry.register('name')` adds one, `registry.build('name', ...)` calls it."
     def __init__(self, kind: str): super().__init__(); self.kind = kind
@@ -30,7 +30,7 @@ class Registry(dict):
 
 GENERATORS = Registry("generator")
 
-# %% ../nbs/01_generator.ipynb #e579047e
+# %% ../nbs/01_generator.ipynb #1dfe608e
 @GENERATORS.register("fashiongan")
 def fashiongan_generator(latent_dim: int = 128, name: str = "generator") -> keras.Model:
     "The original FashionGAN generator: `latent_dim` noise to a 28x28x1 image in [0, 1] (2,155,137 parameters)."
