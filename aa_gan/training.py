@@ -238,17 +238,33 @@ def train(
     max_images: int | None = None,  # use only the first images of the dataset
     verbose: int | str = "auto",  # Keras fit verbosity: 1 = progress bar, 2 = a line per epoch, 0 = silent
     callbacks=(),  # more Keras callbacks
+    image_size: int | None = None,  # image size for architectures that take one (dcgan: 32, 64, 128)
+    channels: int | None = None,  # 1 (grayscale) or 3 (RGB), for architectures that take it (dcgan)
+    init_from=None,  # start from generator.keras and discriminator.keras in this run folder (fine-tuning)
+    freeze: int = 0,  # with init_from: freeze the first `freeze` layers with weights of each network
 ) -> tuple:
     "Train a GAN end to end and save its grids, history, loss plot and networks in `out_dir`; returns (gan, history dict)."
     for arg, value in (("epochs", epochs), ("batch_size", batch_size)):
         if not isinstance(value, int) or value < 1: raise ValueError(f"{arg} must be a positive integer, got {value!r}.")
     if steps_per_epoch is not None and (not isinstance(steps_per_epoch, int) or steps_per_epoch < 1):
         raise ValueError(f"steps_per_epoch must be a positive integer or None, got {steps_per_epoch!r}.")
+    if freeze and init_from is None:
+        raise ValueError("freeze needs init_from (--freeze needs --init-from): freezing layers of untrained networks "
+                         "would keep them random.")
     if seed is not None: keras.utils.set_random_seed(seed)
-    generator = build_generator(model, latent_dim=latent_dim)
-    discriminator = build_discriminator(model)
-    data = load_dataset(dataset, batch_size=batch_size, scale=output_scale(generator), seed=seed,
-                        data_dir=data_dir, idx_dir=idx_dir, max_images=max_images)
+    generator, discriminator = _networks(model, latent_dim, image_size, channels, init_from)
+    image_shape = tuple(generator.output_shape[1:])  # the data is loaded in the shape the generator draws
+    if is_folder_dataset(dataset):
+        data = load_image_folder(dataset, image_size=image_shape[:2], channels=image_shape[2], batch_size=batch_size,
+                                 scale=output_scale(generator), seed=seed, max_images=max_images)
+    else:
+        data = _match_shape(load_dataset(dataset, batch_size=batch_size, scale=output_scale(generator), seed=seed,
+                                         data_dir=data_dir, idx_dir=idx_dir, max_images=max_images), image_shape)
+    if discriminator is None: discriminator = build_discriminator(model, image_shape=image_shape)
+    if freeze:
+        from aa_gan.finetune import freeze_layers
+        for net in (generator, discriminator): freeze_layers(net, freeze)
+    latent_dim = generator.input_shape[-1]
     if steps_per_epoch is not None: data = data.repeat()  # never run dry in the middle of an epoch
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     gan = GAN(generator, discriminator, latent_dim=latent_dim, seed=seed)
@@ -263,6 +279,42 @@ def train(
     return gan, read_history(history)
 
 # %% ../nbs/03_training.ipynb #27fbb191
+import inspect
+from .folders import is_folder_dataset, load_image_folder
+from .generator import GENERATORS
+
+def _networks(model, latent_dim, image_size, channels, init_from):
+    "(generator, discriminator or None): loaded from `init_from`, or a new generator (its discriminator comes later)."
+    shape_args = {k: v for k, v in (("image_size", image_size), ("channels", channels)) if v is not None}
+    if init_from is not None:
+        from aa_gan.finetune import load_pretrained
+        generator, discriminator = load_pretrained(init_from)
+        have = dict(zip(("image_size", "channels"), (generator.output_shape[1], generator.output_shape[-1])))
+        for k, v in shape_args.items():
+            if v != have[k]:
+                raise ValueError(f"The pretrained generator in {init_from} makes images with {k}={have[k]}, not {v}: "
+                                 f"leave out {k} (--{k.replace('_', '-')}) to use its own.")
+        return generator, discriminator
+    params = inspect.signature(GENERATORS.builder(model)).parameters
+    fixed = [k for k in shape_args if k not in params]
+    if fixed:
+        raise ValueError(f"Model '{model}' has a fixed image shape: {' and '.join(fixed)} cannot be set for it. "
+                         "Leave it out, or use an architecture that takes it, such as 'dcgan'.")
+    return build_generator(model, latent_dim=latent_dim, **shape_args), None
+
+def _match_shape(data, image_shape):
+    "Resize a batched dataset of images (and copy grayscale to RGB) when the model wants another shape."
+    h, w, c = image_shape
+    def fit(x):
+        if tuple(x.shape[1:3]) != (h, w): x = tf.image.resize(x, (h, w))
+        if x.shape[-1] == 1 and c == 3: x = tf.image.grayscale_to_rgb(x)
+        if x.shape[-1] == 3 and c == 1: x = tf.image.rgb_to_grayscale(x)
+        return x
+    spec = data.element_spec
+    if isinstance(spec, tuple): return data.map(lambda x, y: (fit(x), y))
+    return data if tuple(spec.shape[1:]) == tuple(image_shape) else data.map(fit)
+
+# %% ../nbs/03_training.ipynb #01c983fe
 import zipfile
 
 def load_generator(path) -> keras.Model:

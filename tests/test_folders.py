@@ -1,0 +1,115 @@
+"Folders of the user's own images: loading, skipping broken files with one warning, clear errors, and the command line."
+import hashlib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from aa_gan.folders import load_image_folder
+from test_cli import aa_gan
+
+
+def make_folder(root: Path) -> Path:
+    "PNG and JPEG images of mixed sizes and modes (RGB, RGBA, palette, grayscale), one corrupt PNG, one text file."
+    (root / "cats").mkdir(parents=True); (root / "dogs" / "deeper").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    def picture(size):
+        im = Image.new("RGB", size, tuple(int(v) for v in rng.integers(0, 255, 3)))
+        ImageDraw.Draw(im).ellipse((size[0] * .2, size[1] * .2, size[0] * .8, size[1] * .7), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+        return im
+    picture((80, 60)).save(root / "cats" / "a.png")
+    picture((50, 70)).convert("RGBA").save(root / "cats" / "b_rgba.png")
+    picture((64, 64)).convert("P", palette=Image.Palette.ADAPTIVE).save(root / "cats" / "c_palette.png")
+    picture((100, 40)).convert("L").save(root / "dogs" / "d_gray.jpg")
+    picture((30, 30)).save(root / "dogs" / "deeper" / "e.jpeg", quality=85)
+    picture((90, 90)).save(root / "dogs" / "f.JPG")
+    good = (root / "cats" / "a.png").read_bytes()
+    (root / "dogs" / "corrupt.png").write_bytes(good[:len(good) // 3])
+    (root / "dogs" / "readme.txt").write_text("these are my pets")
+    return root
+
+
+def fingerprint(root: Path) -> dict:
+    "Every path under `root` (folders too) with the SHA-256 of its bytes and its modification time."
+    return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir", p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return make_folder(tmp_path / "pets")
+
+
+def test_loads_converts_resizes_and_warns_once(folder):
+    before = fingerprint(folder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = load_image_folder(folder, image_size=(16, 24), channels=3, scale="-1,1", batch_size=16, with_labels=True,
+                               shuffle=False, verbose=False)
+        x, y = next(iter(ds))
+    skipped = [w for w in caught if "Skipped" in str(w.message)]
+    assert len(skipped) == 1
+    msg = str(skipped[0].message)
+    assert "Skipped 2 of 8 files" in msg and "corrupt.png" in msg and "readme.txt (not an image)" in msg
+    assert x.shape == (6, 16, 24, 3) and x.dtype.name == "float32"
+    assert -1.0 <= float(np.min(x)) and float(np.max(x)) <= 1.0
+    assert ds.class_names == ["cats", "dogs"] and y.numpy().tolist() == [0, 0, 0, 1, 1, 1]
+    gray = next(iter(load_image_folder(folder, image_size=8, channels=1, batch_size=16, shuffle=False, verbose=False)))
+    assert gray.shape == (6, 8, 8, 1)
+    assert fingerprint(folder) == before
+
+
+def test_transparent_pixels_become_white(tmp_path):
+    (tmp_path / "f").mkdir()
+    Image.new("RGBA", (10, 10), (255, 0, 0, 0)).save(tmp_path / "f" / "clear.png")
+    x = next(iter(load_image_folder(tmp_path / "f", image_size=4, batch_size=1, verbose=False)))
+    assert float(np.min(x)) == 1.0
+
+
+@pytest.mark.parametrize("setup, kwargs, error, message", [
+    (lambda p: None, {}, FileNotFoundError, "No folder at"),
+    (lambda p: p.mkdir(), {}, ValueError, "holds no files. Put PNG, JPEG, BMP or GIF images in it"),
+    (lambda p: (p.mkdir(), (p / "x.txt").write_text("hi"), (p / "y.jpg").write_bytes(b"")), {}, ValueError,
+     "None of the 2 files in"),
+    (lambda p: p.write_text("a file"), {}, ValueError, "is a file, not a folder"),
+    (lambda p: p.mkdir(), {"channels": 2}, ValueError, "channels must be 1 (grayscale) or 3 (RGB), got 2"),
+    (lambda p: p.mkdir(), {"image_size": (0, 5)}, ValueError, "image_size must be (height, width)"),
+    (lambda p: p.mkdir(), {"fit": "zoom"}, ValueError, "Unknown fit 'zoom'. Choose one of: crop, pad, stretch"),
+])
+def test_bad_folders_and_arguments(tmp_path, setup, kwargs, error, message):
+    target = tmp_path / "target"
+    setup(target)
+    with pytest.raises(error) as e: load_image_folder(target, **kwargs)
+    assert message in str(e.value)
+
+
+def test_unreadable_folder_names_the_files(tmp_path):
+    (tmp_path / "bad").mkdir(); (tmp_path / "bad" / "notes.txt").write_text("x")
+    with pytest.raises(ValueError, match=r"None of the 1 files in .* is a readable image: notes.txt \(not an image\)"):
+        load_image_folder(tmp_path / "bad")
+
+
+def test_cli_trains_on_the_folder_at_64x64x3(folder, tmp_path):
+    "The acceptance check: mixed folder, 64x64x3 DCGAN, a few steps; the warning counts 2 skipped files; folder unchanged."
+    before = fingerprint(folder)
+    run = tmp_path / "run"
+    r = aa_gan("train", "--dataset", folder, "--model", "dcgan", "--image-size", 64, "--channels", 3, "--epochs", 1,
+               "--steps-per-epoch", 2, "--batch-size", 4, "--latent-dim", 32, "--seed", 0, "--quiet", "--out", run)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stderr.count("Skipped 2 of 8 files") == 1, r.stderr[-3000:]
+    assert "6 images" in r.stdout and "64x64x3" in r.stdout
+    grid = Image.open(run / "epoch_001.png")
+    assert grid.mode == "RGB"
+    assert {"generator.keras", "discriminator.keras", "history.csv"} <= {p.name for p in run.iterdir()}
+    assert fingerprint(folder) == before
+
+
+def test_cli_folder_errors_are_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
+    for args, message in ((["--dataset", tmp_path / "empty"], "holds no files"),):
+        r = aa_gan("train", *args, "--out", tmp_path / "run")
+        assert r.returncode == 2
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], r.stderr
