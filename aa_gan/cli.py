@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a GAN and save its grids, losses and networks",
                        description="Train a GAN; DIR receives epoch_NNN.png grids, history.csv, losses.png, generator.keras, discriminator.keras.")
-    t.add_argument("--dataset", default="fashion_mnist", help="standard dataset name: fashion_mnist or mnist (default: %(default)s)")
+    t.add_argument("--dataset", default="fashion_mnist", metavar="NAME|FOLDER",
+                   help="standard dataset name (fashion_mnist or mnist) or the path of a folder of your own images, "
+                        "searched recursively (default: %(default)s)")
     t.add_argument("--model", default="fashiongan", help="architecture name (default: %(default)s)")
     t.add_argument("--epochs", type=positive_int, default=20, help="number of epochs (default: %(default)s, the original recipe)")
     t.add_argument("--steps-per-epoch", type=positive_int, default=None, help="steps per epoch (default: the whole dataset)")
@@ -46,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--idx-dir", default=None, help="read the dataset from the IDX files in this folder")
     t.add_argument("--out", required=True, metavar="DIR", help="output folder")
     t.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    t.add_argument("--image-size", type=positive_int, default=None, metavar="N",
+                   help="image size for models that take one (dcgan: 32, 64 or 128; default: the model's own)")
+    t.add_argument("--channels", type=int, choices=(1, 3), default=None, help="1 (grayscale) or 3 (RGB), for models that take it (dcgan)")
+    t.add_argument("--init-from", default=None, metavar="DIR",
+                   help="fine-tune: start from DIR/generator.keras and DIR/discriminator.keras of an earlier run")
+    t.add_argument("--freeze", type=int, default=0, metavar="N",
+                   help="with --init-from: keep the first N layers with weights of each network fixed (default: 0)")
 
     g = sub.add_parser("generate", help="draw a grid of images from a trained generator",
                        description="Generate images with a trained generator and save them as one PNG grid.")
@@ -74,7 +83,8 @@ def _train(args):
     gan, history = train(args.dataset, args.model, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
                          batch_size=args.batch_size, latent_dim=args.latent_dim, seed=args.seed, out_dir=args.out,
                          data_dir=args.data_dir, idx_dir=args.idx_dir, max_images=args.max_images,
-                         verbose=2 if args.quiet else 1)
+                         verbose=2 if args.quiet else 1, image_size=args.image_size, channels=args.channels,
+                         init_from=args.init_from, freeze=args.freeze)
     print(f"Trained {args.epochs} epochs: d_loss {history['d_loss'][-1]:.4f}, g_loss {history['g_loss'][-1]:.4f}. "
           f"Grids, history.csv, losses.png and generator.keras are in {args.out}")
 
