@@ -9,6 +9,7 @@ __all__ = ['load_pretrained', 'weighted_layers', 'freeze_layers']
 from pathlib import Path
 import zipfile
 
+from .data import DatasetUnavailableError  # also quiets TensorFlow's start-up logging
 import keras
 
 # %% ../nbs/09_finetune.ipynb #5ea624ab
