@@ -26,8 +26,8 @@ def test_frechet_closed_form_general_covariances():
     textbook = ((mu1 - mu2) ** 2).sum() + np.trace(S1 + S2 - 2 * scipy.linalg.sqrtm(S1 @ S2).real)
     assert ev.frechet_distance_from_stats(mu1, S1, mu2, S2) == pytest.approx(textbook, rel=1e-8)
     # and the sample estimate of two Gaussians approaches it
-    xa = rng.multivariate_normal(mu1, S1, size=200_000)
-    xb = rng.multivariate_normal(mu2, S2, size=200_000)
+    xa = rng.multivariate_normal(mu1, S1, size=100_000)
+    xb = rng.multivariate_normal(mu2, S2, size=100_000)
     assert ev.frechet_distance(xa, xb) == pytest.approx(textbook, rel=0.02)
 
 
