@@ -128,7 +128,8 @@ class CheckpointCallback(keras.callbacks.Callback):
         self.saved = []
 
     def on_epoch_end(self, epoch, logs=None):
-        if getattr(self.model, "diverged", None): return  # never checkpoint a broken model
+        if getattr(self.model, "diverged", None) or getattr(self.model, "interrupted", None):
+            return  # never checkpoint a broken model, nor an epoch cut short
         latents = getattr(self.monitor, "latents", None)
         self.saved.append(self.checkpointer.save(self.model, epoch + 1, latents=latents, extra=self.extra))
 

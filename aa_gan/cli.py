@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="standard dataset name (fashion_mnist or mnist) or the path of a folder of your own images, "
                         "searched recursively (default: %(default)s)")
     t.add_argument("--model", default="fashiongan", help="architecture name (default: %(default)s)")
-    t.add_argument("--epochs", type=positive_int, default=20, help="number of epochs (default: %(default)s, the original recipe)")
+    t.add_argument("--epochs", type=positive_int, default=None, help="number of epochs (default: 20, the original recipe; with --resume: the run's own)")
     t.add_argument("--steps-per-epoch", type=positive_int, default=None, help="steps per epoch (default: the whole dataset)")
     t.add_argument("--batch-size", type=positive_int, default=128, help="images per step (default: %(default)s)")
     t.add_argument("--latent-dim", type=positive_int, default=128, help="length of the noise vector (default: %(default)s)")
@@ -46,7 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-images", type=positive_int, default=None, help="use only the first N images of the dataset")
     t.add_argument("--data-dir", default=None, help="tensorflow-datasets data directory")
     t.add_argument("--idx-dir", default=None, help="read the dataset from the IDX files in this folder")
-    t.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    t.add_argument("--out", default=None, metavar="DIR", help="output folder (required unless --resume)")
+    t.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the run in DIR from its newest intact checkpoint, with the settings it was started with")
+    t.add_argument("--keep-checkpoints", type=positive_int, default=3, metavar="K", help="checkpoints kept, one per epoch (default: %(default)s)")
+    t.add_argument("--no-guard", action="store_true", help="do not stop on NaN losses or a discriminator that has won")
+    t.add_argument("--tensorboard", action="store_true", help="also log to DIR/tensorboard")
+    t.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (for repeatable GPU runs; slower)")
     t.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
     t.add_argument("--image-size", type=positive_int, default=None, metavar="N",
                    help="image size for models that take one (dcgan: 32, 64 or 128; default: the model's own)")
@@ -79,14 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/90_cli.ipynb #c6f5c68c
 def _train(args):
-    from aa_gan.training import train
-    gan, history = train(args.dataset, args.model, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
-                         batch_size=args.batch_size, latent_dim=args.latent_dim, seed=args.seed, out_dir=args.out,
-                         data_dir=args.data_dir, idx_dir=args.idx_dir, max_images=args.max_images,
-                         verbose=2 if args.quiet else 1, image_size=args.image_size, channels=args.channels,
-                         init_from=args.init_from, freeze=args.freeze)
-    print(f"Trained {args.epochs} epochs: d_loss {history['d_loss'][-1]:.4f}, g_loss {history['g_loss'][-1]:.4f}. "
-          f"Grids, history.csv, losses.png and generator.keras are in {args.out}")
+    from aa_gan.training import train, resume_training
+    verbose = 2 if args.quiet else 1
+    if args.resume:
+        if args.out and Path(args.out) != Path(args.resume):
+            raise UsageError("--resume continues the run in its own folder: leave out --out")
+        out = args.resume
+        gan, history = resume_training(out, epochs=args.epochs, verbose=verbose)
+    else:
+        if not args.out: raise UsageError("the following arguments are required: --out (or --resume DIR)")
+        out = args.out
+        gan, history = train(args.dataset, args.model, epochs=args.epochs or 20, steps_per_epoch=args.steps_per_epoch,
+                             batch_size=args.batch_size, latent_dim=args.latent_dim, seed=args.seed, out_dir=out,
+                             data_dir=args.data_dir, idx_dir=args.idx_dir, max_images=args.max_images,
+                             verbose=verbose, image_size=args.image_size, channels=args.channels,
+                             init_from=args.init_from, freeze=args.freeze, keep_checkpoints=args.keep_checkpoints,
+                             guard=not args.no_guard, tensorboard=args.tensorboard, deterministic=args.deterministic)
+    print(f"Trained {len(history['d_loss'])} epochs: d_loss {history['d_loss'][-1]:.4f}, g_loss {history['g_loss'][-1]:.4f}. "
+          f"Grids, history.csv, losses.png, generator.keras and checkpoints/ are in {out}")
 
 def _generate(args):
     from aa_gan.training import load_generator, output_scale, save_grid
@@ -119,7 +135,7 @@ COMMANDS = {"train": _train, "generate": _generate, "evaluate": _evaluate}
 def _is_user_error(e: Exception) -> bool:
     "Errors that come from the user's input (flags, paths, data), as opposed to bugs."
     return (isinstance(e, (UsageError, FileNotFoundError, ValueError))
-            or type(e).__name__ in ("DatasetUnavailableError", "EvaluatorUnavailableError"))
+            or type(e).__name__ in ("DatasetUnavailableError", "EvaluatorUnavailableError", "CheckpointError"))
 
 def main(argv=None) -> int:
     "Entry point of the `aa-gan` command; returns the exit code."
@@ -131,6 +147,9 @@ def main(argv=None) -> int:
         print("aa-gan: interrupted", file=sys.stderr)
         return 130
     except Exception as e:
+        if type(e).__name__ == "TrainingDiverged":  # the run failed, not the command: exit code 1
+            print(f"aa-gan: {e}", file=sys.stderr)
+            return 1
         if not _is_user_error(e): raise
         print(f"aa-gan: error: {e}", file=sys.stderr)
         return 2

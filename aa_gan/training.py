@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['FULL_BUDGET', 'SMALL_BUDGET', 'Budget', 'has_gpu', 'notebook_budget', 'output_scale', 'GAN', 'make_grid', 'save_grid',
-           'ModelMonitor', 'read_history', 'plot_losses', 'train', 'load_generator']
+           'ModelMonitor', 'read_history', 'plot_losses', 'train', 'resume_training', 'load_generator']
 
 # %% ../nbs/03_training.ipynb #904d52a5
 import os
@@ -86,6 +86,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.diverged = self.interrupted = None  # set by DivergenceGuard / Ctrl-C during `train`
 
     def compile(
         self,
@@ -242,8 +243,14 @@ def train(
     channels: int | None = None,  # 1 (grayscale) or 3 (RGB), for architectures that take it (dcgan)
     init_from=None,  # start from generator.keras and discriminator.keras in this run folder (fine-tuning)
     freeze: int = 0,  # with init_from: freeze the first `freeze` layers with weights of each network
+    resume: bool = False,  # continue the run in `out_dir` from its newest intact checkpoint (see `resume_training`)
+    keep_checkpoints: int = 3,  # checkpoints kept in out_dir/checkpoints (one per epoch, newest kept)
+    guard: bool = True,  # stop on NaN/infinite losses or a discriminator that has won (see `DivergenceGuard`)
+    tensorboard: bool = False,  # also log to out_dir/tensorboard
+    deterministic: bool = False,  # TensorFlow op determinism (needed on GPUs for repeatable runs; CPU runs repeat without it)
 ) -> tuple:
     "Train a GAN end to end and save its grids, history, loss plot and networks in `out_dir`; returns (gan, history dict)."
+    run_config = {k: (str(v) if isinstance(v, Path) else v) for k, v in locals().items() if k in _RUN_KEYS}
     for arg, value in (("epochs", epochs), ("batch_size", batch_size)):
         if not isinstance(value, int) or value < 1: raise ValueError(f"{arg} must be a positive integer, got {value!r}.")
     if steps_per_epoch is not None and (not isinstance(steps_per_epoch, int) or steps_per_epoch < 1):
@@ -252,6 +259,11 @@ def train(
         raise ValueError("freeze needs init_from (--freeze needs --init-from): freezing layers of untrained networks "
                          "would keep them random.")
     if seed is not None: keras.utils.set_random_seed(seed)
+    if deterministic: tf.config.experimental.enable_op_determinism()
+    out_dir = Path(out_dir)
+    checkpointer = Checkpointer(out_dir / "checkpoints", keep=keep_checkpoints)
+    if resume and checkpointer.latest() is None:
+        raise CheckpointError(f"No intact checkpoint in {checkpointer.directory}: nothing to resume. Start a new run instead.")
     generator, discriminator = _networks(model, latent_dim, image_size, channels, init_from)
     image_shape = tuple(generator.output_shape[1:])  # the data is loaded in the shape the generator draws
     if is_folder_dataset(dataset):
@@ -265,22 +277,86 @@ def train(
         from aa_gan.finetune import freeze_layers
         for net in (generator, discriminator): freeze_layers(net, freeze)
     latent_dim = generator.input_shape[-1]
-    if steps_per_epoch is not None: data = data.repeat()  # never run dry in the middle of an epoch
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    # One endless, seeded stream of batches: epoch k always trains on the same batches, resumed or not
+    if steps_per_epoch is None: steps_per_epoch = _count_batches(data)
+    data = data.repeat()
+    out_dir.mkdir(parents=True, exist_ok=True)
     gan = GAN(generator, discriminator, latent_dim=latent_dim, seed=seed)
     gan.compile()
     monitor = ModelMonitor(out_dir, n_images=n_monitor, seed=0 if seed is None else seed)
-    logger = keras.callbacks.CSVLogger(str(out_dir / "history.csv"))
-    history = gan.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=verbose,
-                      callbacks=[monitor, *callbacks, logger])
-    plt.close(plot_losses(history, out_dir / "losses.png"))
+    initial_epoch = 0
+    if resume:
+        meta = checkpointer.restore(gan)
+        initial_epoch, monitor.latents = meta["epoch"], meta.get("latents")
+        data = data.skip(initial_epoch * steps_per_epoch)
+        _truncate_history(out_dir / "history.csv", initial_epoch)
+        print(f"Resuming {out_dir} after epoch {initial_epoch} (checkpoint {meta['path']})")
+    else:
+        (out_dir / "run.json").write_text(json.dumps(run_config, indent=1) + "\n")
+    logger = keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=resume)
+    extra = [keras.callbacks.TensorBoard(str(out_dir / "tensorboard"))] if tensorboard else []
+    # Order matters: the CSV row of an epoch is written before its checkpoint, so a crash between
+    # the two repeats that epoch on resume instead of losing its row
+    history = gan.fit(data, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch, verbose=verbose,
+                      callbacks=[monitor, *([DivergenceGuard()] if guard else []), _StopOnInterrupt(), *callbacks, *extra,
+                                 logger, CheckpointCallback(checkpointer, monitor)])
+    logs = read_history(out_dir / "history.csv")
+    if logs: plt.close(plot_losses(logs, out_dir / "losses.png"))
+    last = checkpointer.latest()
+    if gan.diverged:
+        where = f"The last good checkpoint is {last[0]}." if last else "No checkpoint was written before it."
+        raise TrainingDiverged(f"{gan.diverged} {where}")
     generator.save(out_dir / "generator.keras")
     discriminator.save(out_dir / "discriminator.keras")
-    return gan, read_history(history)
+    if gan.interrupted:
+        print(f"{gan.interrupted} The networks are saved in {out_dir}; continue with `aa-gan train --resume {out_dir}`.")
+        raise KeyboardInterrupt(gan.interrupted)
+    return gan, logs
+
+def resume_training(out_dir, epochs: int | None = None, verbose: int | str = "auto", callbacks=()) -> tuple:
+    "Continue the run in `out_dir` from its newest intact checkpoint, with the settings in its run.json (optionally more `epochs`)."
+    out_dir = Path(out_dir)
+    try: config = json.loads((out_dir / "run.json").read_text())
+    except FileNotFoundError: raise CheckpointError(f"{out_dir} has no run.json: it is not a training run's folder.") from None
+    except ValueError as e: raise CheckpointError(f"{out_dir / 'run.json'} is damaged ({e}).") from None
+    if epochs is not None: config["epochs"] = epochs
+    return train(**config, out_dir=out_dir, resume=True, verbose=verbose, callbacks=callbacks)
 
 # %% ../nbs/03_training.ipynb #27fbb191
 import inspect
 from .folders import is_folder_dataset, load_image_folder
+from .checkpoints import Checkpointer, CheckpointCallback, CheckpointError, DivergenceGuard, TrainingDiverged
+import json
+import signal
+
+# What run.json records of a run: enough for `resume_training` to rebuild it
+_RUN_KEYS = ("dataset", "model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "seed", "n_monitor", "data_dir",
+             "idx_dir", "max_images", "image_size", "channels", "init_from", "freeze", "keep_checkpoints", "guard",
+             "tensorboard", "deterministic")
+
+def _count_batches(data) -> int:
+    n = int(data.cardinality())
+    return n if n > 0 else sum(1 for _ in data)
+
+def _truncate_history(path, epochs: int):
+    "Keep only the CSV rows of the first `epochs` epochs (a resumed run rewrites the later ones)."
+    if not path.exists(): return
+    lines = path.read_text().splitlines(keepends=True)
+    kept = lines[:1] + [l for l in lines[1:] if l.split(",", 1)[0].isdigit() and int(l.split(",", 1)[0]) < epochs]
+    path.write_text("".join(kept))
+
+class _StopOnInterrupt(keras.callbacks.Callback):
+    "Ctrl-C (SIGINT) ends the current batch, then training stops cleanly; the unfinished epoch is not checkpointed."
+    def on_train_begin(self, logs=None):
+        self.model.interrupted, self._epoch, self._previous = None, 0, None
+        try: self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError: pass  # not the main thread: leave Ctrl-C alone
+    def on_epoch_begin(self, epoch, logs=None): self._epoch = epoch
+    def _handle(self, signum, frame):
+        self.model.interrupted = f"Interrupted during epoch {self._epoch + 1}."
+        self.model.stop_training = True
+    def on_train_end(self, logs=None):
+        if self._previous is not None: signal.signal(signal.SIGINT, self._previous)
 from .generator import GENERATORS
 
 def _networks(model, latent_dim, image_size, channels, init_from):
