@@ -57,9 +57,9 @@ class Checkpointer:
         "Save `gan` after `epoch` completed epochs (with the monitor's `latents`); returns the checkpoint folder."
         final = self.directory / f"epoch_{epoch:04d}"
         tmp = self.directory / f".tmp_epoch_{epoch:04d}_{os.getpid()}"
-        if tmp.exists(): shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
         try:
+            if tmp.exists(): shutil.rmtree(tmp)
+            tmp.mkdir(parents=True)
             state = {}
             for prefix, variables in (("g_var", gan.generator.variables), ("d_var", gan.discriminator.variables),
                                       ("g_opt", gan.g_optimizer.variables), ("d_opt", gan.d_optimizer.variables)):
@@ -73,10 +73,10 @@ class Checkpointer:
                 json.dump(meta, f, indent=1); f.flush(); os.fsync(f.fileno())
             if final.exists(): shutil.rmtree(final)
             os.replace(tmp, final)  # atomic: the checkpoint appears complete or not at all
-        except OSError as e:
+        except OSError as e:  # a full disk, a folder that is not writable: say so, keep the older checkpoints
             shutil.rmtree(tmp, ignore_errors=True)
-            raise OSError(f"Could not write checkpoint {final} ({e.strerror or e}). Free some disk space or choose another "
-                          f"folder; the previous checkpoints are untouched.") from None
+            raise CheckpointError(f"Could not write checkpoint {final} ({e.strerror or e}). Free some disk space or choose "
+                                  f"another folder; the previous checkpoints are untouched.") from None
         for old in self.paths()[:-self.keep]: shutil.rmtree(old, ignore_errors=True)
         return final
 
@@ -119,7 +119,7 @@ class Checkpointer:
             if "latents" in state: meta["latents"] = state["latents"]
         return meta
 
-# %% ../nbs/11_checkpoints.ipynb #76d9fb70
+# %% ../nbs/11_checkpoints.ipynb #c13a5180
 class CheckpointCallback(keras.callbacks.Callback):
     "Save a checkpoint with `checkpointer` at the end of every epoch (unless the guard stopped the run)."
     def __init__(self, checkpointer: Checkpointer, monitor=None, extra: dict | None = None):
@@ -133,7 +133,7 @@ class CheckpointCallback(keras.callbacks.Callback):
         latents = getattr(self.monitor, "latents", None)
         self.saved.append(self.checkpointer.save(self.model, epoch + 1, latents=latents, extra=self.extra))
 
-# %% ../nbs/11_checkpoints.ipynb #e44a8b21
+# %% ../nbs/11_checkpoints.ipynb #b0f8505a
 class TrainingDiverged(RuntimeError):
     "Training was stopped by the divergence guard; the message says why and what to change."
 

@@ -77,3 +77,10 @@ def test_a_winning_discriminator_stops_training(images):
     gan = tiny_gan()
     gan.fit(images.repeat(2), epochs=1, callbacks=[DivergenceGuard(patience=3, d_loss_floor=100.0)], verbose=0)
     assert "stayed below 100.0 for 3 steps" in gan.diverged
+
+
+def test_a_checkpoint_that_cannot_be_written_is_reported(tmp_path, images):
+    gan = tiny_gan(); gan.fit(images.take(1), epochs=1, verbose=0)
+    (tmp_path / "blocked").write_text("not a folder")
+    with pytest.raises(CheckpointError, match="Could not write checkpoint .*the previous checkpoints are untouched"):
+        Checkpointer(tmp_path / "blocked").save(gan, epoch=1)
