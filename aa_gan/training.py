@@ -260,6 +260,10 @@ def train(
                          "would keep them random.")
     if seed is not None: keras.utils.set_random_seed(seed)
     if deterministic: tf.config.experimental.enable_op_determinism()
+    if tensorboard:
+        import importlib.util
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ValueError("tensorboard=True (--tensorboard) needs the tensorboard package: pip install tensorboard")
     out_dir = Path(out_dir)
     checkpointer = Checkpointer(out_dir / "checkpoints", keep=keep_checkpoints)
     if resume and checkpointer.latest() is None:

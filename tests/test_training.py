@@ -60,3 +60,11 @@ def test_budget_env(monkeypatch):
 
 def test_output_scale():
     assert output_scale(build_generator("fashiongan")) == "0,1"
+
+
+def test_tensorboard_logs(tmp_path):
+    pytest.importorskip("tensorboard")
+    from aa_gan.training import train
+    train(epochs=1, steps_per_epoch=1, batch_size=4, max_images=16, out_dir=tmp_path, verbose=0, tensorboard=True)
+    events = list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events, "no TensorBoard event file was written"
