@@ -62,7 +62,8 @@ class Checkpointer:
             tmp.mkdir(parents=True)
             state = {}
             for prefix, variables in (("g_var", gan.generator.variables), ("d_var", gan.discriminator.variables),
-                                      ("g_opt", gan.g_optimizer.variables), ("d_opt", gan.d_optimizer.variables)):
+                                      ("g_opt", gan.g_optimizer.variables), ("d_opt", gan.d_optimizer.variables),
+                                      ("x_var", getattr(gan, "extra_variables", []))):  # an EMA generator, an encoder
                 state.update({f"{prefix}_{i}": v for i, v in enumerate(_values(variables))})
             state["seed_state"] = np.asarray(gan.seed_generator.state)
             if latents is not None: state["latents"] = np.asarray(latents)
@@ -114,6 +115,7 @@ class Checkpointer:
             _assign(gan.discriminator.variables, saved("d_var"), "discriminator")
             _restore_optimizer(gan.g_optimizer, gan.generator, saved("g_opt"))
             _restore_optimizer(gan.d_optimizer, gan.discriminator, saved("d_opt"))
+            _assign(getattr(gan, "extra_variables", []), saved("x_var"), "EMA generator or encoder")
             gan.seed_generator.state.assign(state["seed_state"])
             meta = {**meta, "path": str(path)}
             if "latents" in state: meta["latents"] = state["latents"]

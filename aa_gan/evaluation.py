@@ -8,7 +8,7 @@ __all__ = ['WEIGHTS_DIR', 'INCEPTION_WEIGHTS_URL_HOST', 'INCEPTION_WEIGHTS_FILE'
            'precision_recall', 'build_evaluator', 'evaluator_dir', 'load_split', 'train_evaluator',
            'EvaluatorUnavailableError', 'load_evaluator', 'FeatureExtractor', 'domain_extractor', 'inception_extractor',
            'get_extractor', 'compute_metrics', 'evaluate', 'FIDCallback', 'plot_history', 'generate_images',
-           'evaluate_generator', 'format_metrics']
+           'conditional_labels', 'evaluate_generator', 'format_metrics']
 
 # %% ../nbs/05_evaluation.ipynb #bccd5361
 import os
@@ -476,6 +476,7 @@ def _load_generator(generator) -> keras.Model:
         if not path.exists(): raise FileNotFoundError(f"No generator file {path}. Pass the path of a saved .keras generator.")
         if path.suffix != ".keras":
             raise ValueError(f"{path} is not a .keras file: save the generator with generator.save('name.keras').")
+        import aa_gan.recipes  # registers the layers of the recipes' generators (e.g. a conditional one's ClassEmbedding)
         model = keras.models.load_model(path, compile=False)
         return getattr(model, "generator", model)  # a whole saved GAN: use its generator
     raise ValueError(f"generator must be a keras.Model or the path of a .keras file, got {type(generator).__name__}.")
@@ -483,9 +484,18 @@ def _load_generator(generator) -> keras.Model:
 def generate_images(generator, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
     "`n` images from `generator` on standard-normal latents drawn with `seed`, as a numpy array."
     generator = _load_generator(generator)
-    latent_dim = int(generator.input_shape[-1])
+    latent_dim = int(generator.inputs[0].shape[-1])
     z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+    if len(generator.inputs) > 1:  # a conditional generator: every class equally often (see `conditional_labels`)
+        labels = conditional_labels(generator, n)
+        return np.concatenate([np.asarray(generator([z[s:s + batch_size], labels[s:s + batch_size]], training=False))
+                               for s in range(0, n, batch_size)])
     return np.concatenate([np.asarray(generator(z[s:s + batch_size], training=False)) for s in range(0, n, batch_size)])
+
+def conditional_labels(generator, n: int) -> np.ndarray:
+    "The labels `generate_images` gives a conditional generator: 0, 1, ..., K-1, 0, 1, ... (every class equally often)."
+    k = next(int(layer.input_dim) for layer in generator.layers if hasattr(layer, "class_names"))
+    return (np.arange(n) % k).astype("int32")
 
 def evaluate_generator(
     generator,  # a keras generator model, or the path of a .keras file
@@ -506,13 +516,17 @@ def evaluate_generator(
     fake = generate_images(gen, n, seed=seed, batch_size=batch_size)
     scale = "-1,1" if fake.min() < -1e-3 else "0,1"
     out = evaluate(real, fake, dataset=dataset, extractor=ext, batch_size=batch_size, scale=scale, seed=seed)
+    if len(gen.inputs) > 1 and ext.has_probabilities:  # conditional: how often the classifier sees the requested class
+        _, probs = ext(fake, batch_size=batch_size, scale=scale)
+        out["class_agreement"] = float(np.mean(probs.argmax(1) == conditional_labels(gen, n)))
     return {**out, "dataset": dataset, "generator": str(generator) if isinstance(generator, (str, Path)) else gen.name,
             "seed": seed}
 
 _ROWS = [("fid", "FID", "lower is better", "{:.3f}"), ("kid", "KID", "lower is better", "{:.4g}"),
          ("inception_score", "classifier score (IS)", "higher is better", "{:.3f}"),
          ("inception_score_real", "  ... of real images", "reference", "{:.3f}"),
-         ("precision", "precision", "higher is better", "{:.3f}"), ("recall", "recall", "higher is better", "{:.3f}")]
+         ("precision", "precision", "higher is better", "{:.3f}"), ("recall", "recall", "higher is better", "{:.3f}"),
+         ("class_agreement", "class agreement", "higher is better (chance: 1/classes)", "{:.3f}")]
 
 def format_metrics(metrics: dict) -> str:
     "A printable table of the metrics returned by `evaluate` / `evaluate_generator`."

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['FULL_BUDGET', 'SMALL_BUDGET', 'Budget', 'has_gpu', 'notebook_budget', 'output_scale', 'GAN', 'make_grid', 'save_grid',
-           'ModelMonitor', 'read_history', 'plot_losses', 'train', 'resume_training', 'load_generator']
+           'ModelMonitor', 'read_history', 'plot_losses', 'train', 'resume_training', 'make_strategy', 'load_generator']
 
 # %% ../nbs/03_training.ipynb #904d52a5
 import os
@@ -87,6 +87,9 @@ class GAN(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.diverged = self.interrupted = None  # set by DivergenceGuard / Ctrl-C during `train`
+        # Both networks are built already; without this, Keras (under a distribution strategy) would build
+        # the GAN by calling it on a batch of training images, but its `call` maps latents to images
+        self.built = True
 
     def compile(
         self,
@@ -99,6 +102,14 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(learning_rate=1e-4)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(learning_rate=1e-5)
         self.loss_fn = loss_fn or keras.losses.BinaryCrossentropy()
+        # Create the optimizers' slots now, in the distribution strategy's scope if there is one: Adam's
+        # variables created lazily inside a replicated training step break MirroredStrategy
+        for optimizer, variables in zip((self.g_optimizer, self.d_optimizer), self._trained_variables()):
+            if not optimizer.built: optimizer.build(variables)
+
+    def _trained_variables(self) -> tuple:
+        "The variables the generator's and the discriminator's optimizers update."
+        return self.generator.trainable_variables, self.discriminator.trainable_variables
 
     @property
     def metrics(self): return [self.d_loss_tracker, self.g_loss_tracker]
@@ -142,9 +153,12 @@ class GAN(keras.Model):
         g_grads = g_tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_weights))
 
-        # ---- Report epoch means, not the last batch
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        # ---- Report epoch means, not the last batch. Under a distribution strategy each device sees part of
+        # the batch and the gradients are summed over devices; Keras' losses already divide by the number of
+        # devices so that the sum is the gradient of the global batch's mean. The trackers get the mean itself.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        self.d_loss_tracker.update_state(d_loss * replicas)
+        self.g_loss_tracker.update_state(g_loss * replicas)
         return {m.name: m.result() for m in self.metrics}
 
 # %% ../nbs/03_training.ipynb #55284296
@@ -220,13 +234,13 @@ def plot_losses(history, path=None, title: str = "GAN losses per epoch"):
     return fig
 
 # %% ../nbs/03_training.ipynb #b40c56b8
-from .data import load_dataset
+from .data import load_dataset, CLASS_NAMES
 from .generator import build_generator
 from .discriminator import build_discriminator
 
 def train(
     dataset: str = "fashion_mnist",  # a standard dataset name (see `load_dataset`)
-    model: str = "fashiongan",  # architecture name in both registries
+    model: str = "fashiongan",  # a recipe ('bce', 'hinge+ema', 'cgan', ...) or an architecture trained the original way (see `aa_gan.recipes`)
     epochs: int = 20,  # passes (of `steps_per_epoch` steps, or the whole dataset)
     steps_per_epoch: int | None = None,  # steps per epoch; None: the whole dataset
     batch_size: int = 128,  # images per step
@@ -248,6 +262,9 @@ def train(
     guard: bool = True,  # stop on NaN/infinite losses or a discriminator that has won (see `DivergenceGuard`)
     tensorboard: bool = False,  # also log to out_dir/tensorboard
     deterministic: bool = False,  # TensorFlow op determinism (needed on GPUs for repeatable runs; CPU runs repeat without it)
+    precision: str = "float32",  # 'float32', 'bfloat16' or 'float16' (mixed precision; see the speed notebook)
+    jit_compile: bool | None = None,  # XLA; None: the recipe's default, chosen by measurement
+    strategy: str | None = None,  # None (one device), 'mirrored' (all local GPUs, or all CPU devices) or 'multiworker' (TF_CONFIG)
 ) -> tuple:
     "Train a GAN end to end and save its grids, history, loss plot and networks in `out_dir`; returns (gan, history dict)."
     run_config = {k: (str(v) if isinstance(v, Path) else v) for k, v in locals().items() if k in _RUN_KEYS}
@@ -268,29 +285,42 @@ def train(
     checkpointer = Checkpointer(out_dir / "checkpoints", keep=keep_checkpoints)
     if resume and checkpointer.latest() is None:
         raise CheckpointError(f"No intact checkpoint in {checkpointer.directory}: nothing to resume. Start a new run instead.")
-    generator, discriminator = _networks(model, latent_dim, image_size, channels, init_from)
+    from aa_gan.recipes import get_recipe, make_gan, precision_policy
+    recipe = get_recipe(model)
+    names = _class_names(dataset) if recipe.conditional else None
+    strat = make_strategy(strategy)
+    # Networks, optimizers and their variables are created in the strategy's scope (one copy per device)
+    with strat.scope(), precision_policy(precision):
+        generator, discriminator = _networks(recipe.architecture, latent_dim, image_size, channels, init_from,
+                                             **({"num_classes": len(names), "class_names": names} if names else {}))
+        if freeze:  # before the optimizers are built: they then hold slots for the trainable layers only
+            from aa_gan.finetune import freeze_layers
+            for net in (generator, discriminator): freeze_layers(net, freeze)
+        gan = make_gan(model, latent_dim=generator.inputs[0].shape[-1], seed=seed, class_names=names, precision=precision,
+                       jit_compile=jit_compile, generator=generator, discriminator=discriminator)
+    generator, discriminator = gan.generator, gan.discriminator
     image_shape = tuple(generator.output_shape[1:])  # the data is loaded in the shape the generator draws
     if is_folder_dataset(dataset):
         data = load_image_folder(dataset, image_size=image_shape[:2], channels=image_shape[2], batch_size=batch_size,
-                                 scale=output_scale(generator), seed=seed, max_images=max_images)
+                                 scale=output_scale(generator), seed=seed, max_images=max_images, with_labels=bool(names))
+        if names and list(data.class_names) != names:
+            raise ValueError(f"Some class sub-folders of {dataset} hold no readable image ({', '.join(sorted(set(names) - set(data.class_names)))}): "
+                             "remove them or add images.")
     else:
         data = _match_shape(load_dataset(dataset, batch_size=batch_size, scale=output_scale(generator), seed=seed,
-                                         data_dir=data_dir, idx_dir=idx_dir, max_images=max_images), image_shape)
-    if discriminator is None: discriminator = build_discriminator(model, image_shape=image_shape)
-    if freeze:
-        from aa_gan.finetune import freeze_layers
-        for net in (generator, discriminator): freeze_layers(net, freeze)
-    latent_dim = generator.input_shape[-1]
+                                         data_dir=data_dir, idx_dir=idx_dir, max_images=max_images, with_labels=bool(names)),
+                            image_shape)
     # One endless, seeded stream of batches: epoch k always trains on the same batches, resumed or not
     if steps_per_epoch is None: steps_per_epoch = _count_batches(data)
     data = data.repeat()
     out_dir.mkdir(parents=True, exist_ok=True)
-    gan = GAN(generator, discriminator, latent_dim=latent_dim, seed=seed)
-    gan.compile()
-    monitor = ModelMonitor(out_dir, n_images=n_monitor, seed=0 if seed is None else seed)
+    monitor_seed = 0 if seed is None else seed
+    if names:  # a conditional model's grid has one row of 6 images per class
+        monitor = ModelMonitor(out_dir, n_images=6 * len(names), ncols=6, seed=monitor_seed)
+    else: monitor = ModelMonitor(out_dir, n_images=n_monitor, seed=monitor_seed)
     initial_epoch = 0
     if resume:
-        meta = checkpointer.restore(gan)
+        with strat.scope(): meta = checkpointer.restore(gan)
         initial_epoch, monitor.latents = meta["epoch"], meta.get("latents")
         data = data.skip(initial_epoch * steps_per_epoch)
         _truncate_history(out_dir / "history.csv", initial_epoch)
@@ -310,8 +340,9 @@ def train(
     if gan.diverged:
         where = f"The last good checkpoint is {last[0]}." if last else "No checkpoint was written before it."
         raise TrainingDiverged(f"{gan.diverged} {where}")
-    generator.save(out_dir / "generator.keras")
+    getattr(gan, "sampler", generator).save(out_dir / "generator.keras")  # the EMA generator, if the recipe keeps one
     discriminator.save(out_dir / "discriminator.keras")
+    if getattr(gan, "encoder", None) is not None: gan.encoder.save(out_dir / "encoder.keras")
     if gan.interrupted:
         print(f"{gan.interrupted} The networks are saved in {out_dir}; continue with `aa-gan train --resume {out_dir}`.")
         raise KeyboardInterrupt(gan.interrupted)
@@ -336,7 +367,7 @@ import signal
 # What run.json records of a run: enough for `resume_training` to rebuild it
 _RUN_KEYS = ("dataset", "model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "seed", "n_monitor", "data_dir",
              "idx_dir", "max_images", "image_size", "channels", "init_from", "freeze", "keep_checkpoints", "guard",
-             "tensorboard", "deterministic")
+             "tensorboard", "deterministic", "precision", "jit_compile", "strategy")
 
 def _count_batches(data) -> int:
     n = int(data.cardinality())
@@ -363,7 +394,7 @@ class _StopOnInterrupt(keras.callbacks.Callback):
         if self._previous is not None: signal.signal(signal.SIGINT, self._previous)
 from .generator import GENERATORS
 
-def _networks(model, latent_dim, image_size, channels, init_from):
+def _networks(model, latent_dim, image_size, channels, init_from, **kwargs):
     "(generator, discriminator or None): loaded from `init_from`, or a new generator (its discriminator comes later)."
     shape_args = {k: v for k, v in (("image_size", image_size), ("channels", channels)) if v is not None}
     if init_from is not None:
@@ -380,7 +411,34 @@ def _networks(model, latent_dim, image_size, channels, init_from):
     if fixed:
         raise ValueError(f"Model '{model}' has a fixed image shape: {' and '.join(fixed)} cannot be set for it. "
                          "Leave it out, or use an architecture that takes it, such as 'dcgan'.")
-    return build_generator(model, latent_dim=latent_dim, **shape_args), None
+    return build_generator(model, latent_dim=latent_dim, **shape_args, **kwargs), None
+
+def _class_names(dataset) -> list:
+    "Class names of a labelled dataset: a standard one, or a folder with one sub-folder per class."
+    if is_folder_dataset(dataset):
+        from aa_gan.folders import find_files
+        folder = Path(dataset).expanduser()
+        names = sorted({p.relative_to(folder).parts[0] for p in map(Path, find_files(folder)) if len(p.relative_to(folder).parts) > 1})
+        if not names: raise ValueError(f"Conditional recipes take the class from each image's sub-folder, but {folder} has no "
+                                       "sub-folders with images. Put the images of each class in a sub-folder of its own.")
+        return names
+    if dataset not in CLASS_NAMES:
+        raise ValueError(f"Conditional recipes need labelled data; '{dataset}' has no known classes. Use fashion_mnist, mnist "
+                         "or a folder with one sub-folder per class.")
+    return list(CLASS_NAMES[dataset])
+
+def make_strategy(name: str | None = None):
+    "A tf.distribute strategy: None (one device), 'mirrored' (all local GPUs, else all CPU devices) or 'multiworker' (TF_CONFIG)."
+    if name in (None, "none", "default"): return tf.distribute.get_strategy()
+    if name == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
+    if name == "multiworker":
+        if not os.environ.get("TF_CONFIG"):
+            raise ValueError("strategy 'multiworker' needs the TF_CONFIG environment variable (the cluster's workers and this "
+                             "worker's index); see the speed notebook. On one machine use 'mirrored'.")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"Unknown strategy '{name}': choose mirrored or multiworker (or leave it out for one device).")
 
 def _match_shape(data, image_shape):
     "Resize a batched dataset of images (and copy grayscale to RGB) when the model wants another shape."
@@ -404,6 +462,7 @@ def load_generator(path) -> keras.Model:
     if path.is_dir(): raise ValueError(f"{path} is a folder; pass the .keras file inside it, e.g. {path / 'generator.keras'}.")
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
         raise ValueError(f"{path} is not a Keras model file (.keras, a zip archive): it may be truncated or another kind of file.")
+    import aa_gan.recipes  # registers the layers of the recipes' generators (e.g. a conditional one's ClassEmbedding)
     try: return keras.saving.load_model(path, safe_mode=True)
     except Exception as e:
         raise ValueError(f"{path} could not be loaded as a Keras model ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
