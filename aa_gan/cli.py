@@ -163,7 +163,8 @@ def _evaluate(args):
         print(f"Metrics written to {args.json}")
 
 COMMANDS = {"train": _train, "generate": _generate, "evaluate": _evaluate}
-PRETRAINED_GENERATOR = Path(__file__).parent / "weights" / "fashion_mnist_generator.keras"  # see the speed notebook
+import aa_gan  # (only its version: the heavy modules are imported by the commands that need them)
+PRETRAINED_GENERATOR = Path(aa_gan.__file__).parent / "weights" / "fashion_mnist_generator.keras"  # see 14_speed
 
 # %% ../nbs/90_cli.ipynb #b3e9d3b1
 def _is_user_error(e: Exception) -> bool:
