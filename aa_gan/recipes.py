@@ -116,7 +116,8 @@ def _average(per_image):
     return tf.nn.compute_average_loss(tf.reshape(tf.cast(per_image, tf.float32), [-1]))
 
 def _apply(optimizer, tape, loss, variables):
-    grads = tape.gradient(optimizer.scale_loss(loss), variables)
+    with tape: scaled = optimizer.scale_loss(loss)  # on the same tape: float16 loss scaling must be differentiated
+    grads = tape.gradient(scaled, variables)
     optimizer.apply_gradients(zip(grads, variables))
 
 @keras.saving.register_keras_serializable(package="aa_gan")
@@ -151,11 +152,7 @@ class LossGAN(GAN):
         "Adam(2e-4, beta_1=0.5) for both networks (DCGAN); Adam(1e-4, 0, 0.9) for WGAN-GP. Mixed float16 adds loss scaling."
         if self.loss_name == "wgan-gp": make = lambda: keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
         else: make = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)
-        g_optimizer, d_optimizer = g_optimizer or make(), d_optimizer or make()
-        if keras.config.dtype_policy().name == "mixed_float16":
-            g_optimizer, d_optimizer = (o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
-                                        for o in (g_optimizer, d_optimizer))
-        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
+        super().compile(g_optimizer=g_optimizer or make(), d_optimizer=d_optimizer or make(), **kwargs)  # (+ loss scaling)
 
     @property
     def sampler(self) -> keras.Model:

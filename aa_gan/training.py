@@ -102,6 +102,10 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(learning_rate=1e-4)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(learning_rate=1e-5)
         self.loss_fn = loss_fn or keras.losses.BinaryCrossentropy()
+        if keras.config.dtype_policy().name == "mixed_float16":  # float16 gradients underflow without loss scaling
+            self.g_optimizer, self.d_optimizer = (
+                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
+                for o in (self.g_optimizer, self.d_optimizer))
         # Create the optimizers' slots now, in the distribution strategy's scope if there is one: Adam's
         # variables created lazily inside a replicated training step break MirroredStrategy
         for optimizer, variables in zip((self.g_optimizer, self.d_optimizer), self._trained_variables()):
@@ -134,23 +138,26 @@ class GAN(keras.Model):
         # ---- The discriminator's move: real -> 0, fake -> 1, with label noise
         fake_images = self.generator(self.sample_latents(batch_size), training=False)
         with tf.GradientTape() as d_tape:
-            pred_real = self.discriminator(real_images, training=True)
-            pred_fake = self.discriminator(fake_images, training=True)
+            # float32 predictions: under a mixed-precision policy the loss and labels stay in full precision
+            pred_real = tf.cast(self.discriminator(real_images, training=True), tf.float32)
+            pred_fake = tf.cast(self.discriminator(fake_images, training=True), tf.float32)
             predictions = tf.concat([pred_real, pred_fake], axis=0)
             labels = tf.concat([tf.zeros_like(pred_real), tf.ones_like(pred_fake)], axis=0)
             noise = self.label_noise * keras.random.uniform(tf.shape(labels), seed=self.seed_generator)
             labels += tf.concat([noise[:batch_size], -noise[batch_size:]], axis=0)
             d_loss = self.loss_fn(labels, predictions)
-        d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_weights)
+        with d_tape: scaled = self.d_optimizer.scale_loss(d_loss)  # loss scaling (float16 only), on the tape
+        d_grads = d_tape.gradient(scaled, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_weights))
 
         # ---- The generator's move: make the discriminator say "real" (0) for fresh fakes
         with tf.GradientTape() as g_tape:
             generated_images = self.generator(self.sample_latents(batch_size), training=True)
-            pred_generated = self.discriminator(generated_images, training=False)
+            pred_generated = tf.cast(self.discriminator(generated_images, training=False), tf.float32)
             misleading_labels = tf.zeros_like(pred_generated)
             g_loss = self.loss_fn(misleading_labels, pred_generated)
-        g_grads = g_tape.gradient(g_loss, self.generator.trainable_weights)
+        with g_tape: scaled = self.g_optimizer.scale_loss(g_loss)
+        g_grads = g_tape.gradient(scaled, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_weights))
 
         # ---- Report epoch means, not the last batch. Under a distribution strategy each device sees part of

@@ -98,3 +98,17 @@ def test_two_steps_mirrored_on_two_cpu_devices(recipe, tmp_path):
     assert np.isfinite(result["d_loss"] + result["g_loss"] + result["resumed_d_loss"]).all()
     assert result["changed"] > result["total"] // 2, result  # nearly every weight moved (a few, like BN counters, may not)
     assert result["resumed_epochs"] == 2
+
+
+@pytest.mark.parametrize("recipe", ["fashiongan", "hinge"])
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_mixed_precision_trains(recipe, precision):
+    "Layers compute in the low precision, the losses stay float32, and float16 gets loss scaling."
+    import keras
+    from aa_gan.recipes import make_gan
+    gan = make_gan(recipe, seed=0, precision=precision, jit_compile=False)
+    assert keras.config.dtype_policy().name == "float32"  # the policy is restored after building
+    assert gan.generator.layers[1].compute_dtype == precision
+    assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer) == (precision == "float16")
+    history = gan.fit(np.random.default_rng(0).random((8, 28, 28, 1), "float32"), batch_size=8, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"] + history["g_loss"]).all()
