@@ -515,6 +515,11 @@ def evaluate_generator(
     real = load_split(dataset, "test", n=n, seed=seed, data_dir=data_dir, idx_dir=idx_dir)
     fake = generate_images(gen, n, seed=seed, batch_size=batch_size)
     scale = "-1,1" if fake.min() < -1e-3 else "0,1"
+    size = tuple(ext.input_shape[:2])
+    if ext.name.startswith("domain") and tuple(fake.shape[1:3]) != size:  # e.g. a 32x32 DCGAN trained on resized Fashion-MNIST
+        print(f"Resizing the generated {fake.shape[1]}x{fake.shape[2]} images to {size[0]}x{size[1]}, the size of the real "
+              f"{dataset} images the domain classifier takes.")
+        fake = np.clip(tf.image.resize(fake, size, method="area").numpy(), -1.0 if scale == "-1,1" else 0.0, 1.0)
     out = evaluate(real, fake, dataset=dataset, extractor=ext, batch_size=batch_size, scale=scale, seed=seed)
     if len(gen.inputs) > 1 and ext.has_probabilities:  # conditional: how often the classifier sees the requested class
         _, probs = ext(fake, batch_size=batch_size, scale=scale)

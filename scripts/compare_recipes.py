@@ -50,6 +50,7 @@ def main(argv=None):
     p.add_argument("-n", type=int, default=2000, help="images generated and real images compared (default: %(default)s)")
     p.add_argument("--only", nargs="*", default=None, help="recipes to run (default: all)")
     p.add_argument("--out", default="runs/compare", help="run folders (default: %(default)s)")
+    p.add_argument("--reuse", action="store_true", help="evaluate runs already in --out instead of training them again")
     args = p.parse_args(argv)
     names = [r[0] for r in RECIPES]
     unknown = [n for n in args.only or [] if n not in names]
@@ -60,11 +61,14 @@ def main(argv=None):
     for name, extra, what in RECIPES:
         if args.only and name not in args.only: continue
         out = f"{args.out}/{name}"
-        shutil.rmtree(ROOT / out, ignore_errors=True)
+        reuse = args.reuse and (ROOT / out / "generator.keras").exists()
+        if not reuse: shutil.rmtree(ROOT / out, ignore_errors=True)
         train = (f"aa-gan train --model {name} {extra} --epochs 1 --steps-per-epoch {args.steps} --batch-size {args.batch} "
                  f"--seed 0 --quiet --out {out}").replace("  ", " ")
         evaluate = f"aa-gan evaluate --generator {out}/generator.keras -n {args.n} --seed 0 --json {out}/metrics.json"
-        seconds = run(train.replace("aa-gan", aa, 1))
+        if reuse:  # the run is there: its training time from its files' times
+            seconds = (ROOT / out / "generator.keras").stat().st_mtime - (ROOT / out / "run.json").stat().st_mtime
+        else: seconds = run(train.replace("aa-gan", aa, 1))
         run(evaluate.replace("aa-gan", aa, 1))
         m = json.loads((ROOT / out / "metrics.json").read_text())
         (ROOT / "images" / "compare").mkdir(parents=True, exist_ok=True)
@@ -72,10 +76,22 @@ def main(argv=None):
         rows[name] = {"recipe": name, "what": what, "train_seconds": round(seconds, 1), "fid": m["fid"], "kid": m["kid"],
                       "precision": m["precision"], "recall": m["recall"], "classifier_score": m["inception_score"],
                       "class_agreement": m.get("class_agreement"), "train": train, "evaluate": evaluate}
+        if (ROOT / out / "encoder.keras").exists(): rows[name]["recon_l1"] = reconstruction_error(ROOT / out, args.n)
         ordered = [rows[n] for n in names if n in rows]
         table_json.write_text(json.dumps(ordered, indent=1) + "\n")
         (ROOT / "images" / "recipes_comparison.md").write_text(markdown(ordered, args) + "\n")
     print(markdown([rows[n] for n in names if n in rows], args))
+
+
+def reconstruction_error(run: Path, n: int) -> float:
+    "Mean absolute pixel error (images in [-1, 1]) of decoder(encoder(x)) over n Fashion-MNIST test images."
+    import numpy as np
+    from aa_gan.training import load_generator
+    from aa_gan.evaluation import load_split
+    import keras
+    encoder, decoder = keras.saving.load_model(run / "encoder.keras"), load_generator(run / "generator.keras")
+    x = load_split("fashion_mnist", "test", n=n, seed=0).astype("float32") * 2 - 1
+    return float(np.mean(np.abs(np.asarray(decoder.predict(encoder.predict(x, verbose=0), verbose=0)) - x)))
 
 
 def markdown(rows, args) -> str:
