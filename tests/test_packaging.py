@@ -37,3 +37,12 @@ def test_nbdev_export_changes_nothing(tmp_path):
     assert r.returncode == 0, r.stderr
     for py in (ROOT / "aa_gan").glob("*.py"):
         assert (tmp_path / "aa_gan" / py.name).read_text() == py.read_text(), f"{py.name} differs from what nbdev_export writes"
+
+
+def test_readme_tables_are_the_measured_ones():
+    "README's recipe comparison and benchmark tables are the files the scripts wrote, not hand-edited numbers."
+    readme = (ROOT / "README.md").read_text()
+    comparison = (ROOT / "images" / "recipes_comparison.md").read_text().strip()
+    assert comparison in readme
+    bench_rows = [l for l in (ROOT / "images" / "bench.md").read_text().splitlines() if l.startswith("| ")]
+    assert len(bench_rows) >= 4 and all(row in readme for row in bench_rows)
