@@ -5,27 +5,28 @@
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'INCEPTION_WEIGHTS_URL_HOST', 'INCEPTION_WEIGHTS_FILE', 'feature_statistics',
            'frechet_distance_from_stats', 'frechet_distance', 'kernel_inception_distance', 'inception_score',
-           'precision_recall', 'build_evaluator', 'evaluator_dir', 'load_split', 'train_evaluator',
-           'EvaluatorUnavailableError', 'load_evaluator', 'FeatureExtractor', 'domain_extractor', 'inception_extractor',
-           'get_extractor', 'compute_metrics', 'evaluate', 'FIDCallback', 'plot_history', 'generate_images',
-           'conditional_labels', 'evaluate_generator', 'format_metrics']
+           'precision_recall', 'build_evaluator', 'evaluator_dir', 'load_split', 'train_evaluator', 'load_evaluator',
+           'FeatureExtractor', 'domain_extractor', 'inception_extractor', 'get_extractor', 'compute_metrics',
+           'evaluate', 'FIDCallback', 'plot_history', 'evaluate_generator', 'format_metrics']
 
 # %% ../nbs/05_evaluation.ipynb #bccd5361
-import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import importlib.resources
 import json
 import math
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 import scipy.linalg
-import keras
+from .core import keras, tf
 from keras import layers
-import tensorflow as tf
-
-from .data import load_dataset, show_images, CLASS_NAMES, STANDARD_DATASETS, _can_reach
+from .core import EvaluatorUnavailableError
+from .data import check_scale, output_scale, show_images
+from .data import load_dataset, CLASS_NAMES, STANDARD_DATASETS, _can_reach
+from .data import default_labels, num_classes
+from .gan import generate
+from .gan import load_model
 
 # %% ../nbs/05_evaluation.ipynb #293098b2
 def _as_features(x, name: str = "features", min_samples: int = 2) -> np.ndarray:
@@ -266,8 +267,7 @@ def _as_images(images, name: str = "images", scale: str = "0,1", shape=None) -> 
     if x.dtype == np.uint8: return x.astype(np.float32) / 255.0
     x = x.astype(np.float32)
     if not np.isfinite(x).all(): raise ValueError(f"{name} contain NaN or infinite pixel values.")
-    lo, hi = {"0,1": (0.0, 1.0), "-1,1": (-1.0, 1.0)}.get(scale, (None, None))
-    if lo is None: raise ValueError(f"Unknown scale '{scale}'. Choose '0,1' or '-1,1'.")
+    lo, hi = {"0,1": (0.0, 1.0), "-1,1": (-1.0, 1.0)}[check_scale(scale)]
     if x.min() < lo - 1e-3 or x.max() > hi + 1e-3:
         hint = (" They look like [-1, 1] images (from a tanh generator): pass scale='-1,1' or convert with (x + 1) / 2."
                 if scale == "0,1" and x.min() >= -1 - 1e-3 and x.max() <= 1 + 1e-3 else
@@ -276,9 +276,6 @@ def _as_images(images, name: str = "images", scale: str = "0,1", shape=None) -> 
                          f"got values in [{x.min():.3g}, {x.max():.3g}].{hint}")
     if scale == "-1,1": x = (x + 1.0) / 2.0
     return np.clip(x, 0.0, 1.0)
-
-class EvaluatorUnavailableError(RuntimeError):
-    "A feature extractor's weights could not be found or downloaded; the message says how to provide them."
 
 def load_evaluator(dataset: str = "fashion_mnist", path=None) -> keras.Model:
     "The domain classifier for `dataset`: from `path`, the package's weights, or `evaluator_dir()`."
@@ -437,11 +434,10 @@ class FIDCallback(keras.callbacks.Callback):
             self.latents = np.random.default_rng(self.seed).standard_normal((self.n, latent_dim)).astype("float32")
 
     def compute_fid(self) -> float:
-        gen = self.model.generator
-        images = np.concatenate([np.asarray(gen(self.latents[s:s + self.batch_size], training=False))
-                                 for s in range(0, self.n, self.batch_size)])
-        scale = "-1,1" if images.min() < -1e-3 else "0,1"  # a tanh generator
-        feats, _ = self.extractor(images, self.batch_size, scale=scale, name="generated images")
+        "FID of the model's sampler (its EMA generator if it keeps one) on the fixed latents."
+        generator = getattr(self.model, "sampler", self.model.generator)
+        images = generate(generator, latents=self.latents, batch_size=self.batch_size)  # a conditional one: every class in turn
+        feats, _ = self.extractor(images, self.batch_size, scale=output_scale(generator), name="generated images")
         return frechet_distance_from_stats(*self.real_stats, *feature_statistics(feats))
 
     def on_epoch_end(self, epoch, logs=None):
@@ -469,34 +465,6 @@ def plot_history(history, path=None, title: str = "Training"):
     return fig
 
 # %% ../nbs/05_evaluation.ipynb #db1e3956
-def _load_generator(generator) -> keras.Model:
-    if isinstance(generator, keras.Model): return generator
-    if isinstance(generator, (str, Path)):
-        path = Path(generator)
-        if not path.exists(): raise FileNotFoundError(f"No generator file {path}. Pass the path of a saved .keras generator.")
-        if path.suffix != ".keras":
-            raise ValueError(f"{path} is not a .keras file: save the generator with generator.save('name.keras').")
-        import aa_gan.recipes  # registers the layers of the recipes' generators (e.g. a conditional one's ClassEmbedding)
-        model = keras.models.load_model(path, compile=False)
-        return getattr(model, "generator", model)  # a whole saved GAN: use its generator
-    raise ValueError(f"generator must be a keras.Model or the path of a .keras file, got {type(generator).__name__}.")
-
-def generate_images(generator, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-    "`n` images from `generator` on standard-normal latents drawn with `seed`, as a numpy array."
-    generator = _load_generator(generator)
-    latent_dim = int(generator.inputs[0].shape[-1])
-    z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
-    if len(generator.inputs) > 1:  # a conditional generator: every class equally often (see `conditional_labels`)
-        labels = conditional_labels(generator, n)
-        return np.concatenate([np.asarray(generator([z[s:s + batch_size], labels[s:s + batch_size]], training=False))
-                               for s in range(0, n, batch_size)])
-    return np.concatenate([np.asarray(generator(z[s:s + batch_size], training=False)) for s in range(0, n, batch_size)])
-
-def conditional_labels(generator, n: int) -> np.ndarray:
-    "The labels `generate_images` gives a conditional generator: 0, 1, ..., K-1, 0, 1, ... (every class equally often)."
-    k = next(int(layer.input_dim) for layer in generator.layers if hasattr(layer, "class_names"))
-    return (np.arange(n) % k).astype("int32")
-
 def evaluate_generator(
     generator,  # a keras generator model, or the path of a .keras file
     dataset: str = "fashion_mnist",  # the real dataset to compare with (its test split)
@@ -508,22 +476,23 @@ def evaluate_generator(
 ) -> dict:
     "Generate `n` images and evaluate them against `n` real test images: the dict of `evaluate`, plus the settings."
     if not isinstance(n, int) or n < 2: raise ValueError(f"n must be an integer of at least 2, got {n!r}.")
-    gen = _load_generator(generator)
+    gen = generator if isinstance(generator, keras.Model) else load_model(generator, "generator")
     if dataset not in STANDARD_DATASETS:
         raise ValueError(f"Unknown dataset '{dataset}'. Choose one of: {', '.join(STANDARD_DATASETS)}.")
     ext = get_extractor(extractor, dataset)
     real = load_split(dataset, "test", n=n, seed=seed, data_dir=data_dir, idx_dir=idx_dir)
-    fake = generate_images(gen, n, seed=seed, batch_size=batch_size)
-    scale = "-1,1" if fake.min() < -1e-3 else "0,1"
+    labels = default_labels(gen, n)  # a conditional generator: every class equally often, like the test set
+    fake = generate(gen, n, labels=labels, seed=seed, batch_size=batch_size)
+    scale = output_scale(gen)
     size = tuple(ext.input_shape[:2])
     if ext.name.startswith("domain") and tuple(fake.shape[1:3]) != size:  # e.g. a 32x32 DCGAN trained on resized Fashion-MNIST
         print(f"Resizing the generated {fake.shape[1]}x{fake.shape[2]} images to {size[0]}x{size[1]}, the size of the real "
               f"{dataset} images the domain classifier takes.")
         fake = np.clip(tf.image.resize(fake, size, method="area").numpy(), -1.0 if scale == "-1,1" else 0.0, 1.0)
     out = evaluate(real, fake, dataset=dataset, extractor=ext, batch_size=batch_size, scale=scale, seed=seed)
-    if len(gen.inputs) > 1 and ext.has_probabilities:  # conditional: how often the classifier sees the requested class
+    if labels is not None and ext.has_probabilities:  # conditional: how often the classifier sees the requested class
         _, probs = ext(fake, batch_size=batch_size, scale=scale)
-        out["class_agreement"] = float(np.mean(probs.argmax(1) == conditional_labels(gen, n)))
+        out["class_agreement"] = float(np.mean(probs.argmax(1) == labels))
     return {**out, "dataset": dataset, "generator": str(generator) if isinstance(generator, (str, Path)) else gen.name,
             "seed": seed}
 

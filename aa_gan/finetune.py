@@ -7,23 +7,10 @@ __all__ = ['load_pretrained', 'weighted_layers', 'freeze_layers']
 
 # %% ../nbs/09_finetune.ipynb #5e369e60
 from pathlib import Path
-import zipfile
-
-from .data import DatasetUnavailableError  # also quiets TensorFlow's start-up logging
-import keras
+from .core import keras
+from .gan import load_model
 
 # %% ../nbs/09_finetune.ipynb #5ea624ab
-def _load_model(path: Path, what: str) -> keras.Model:
-    if not path.exists():
-        raise FileNotFoundError(f"No {what} at {path}: --init-from needs a folder written by `aa-gan train` "
-                                f"(it holds generator.keras and discriminator.keras).")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a Keras model file (.keras, a zip archive): it may be truncated or another kind of file.")
-    try: return keras.saving.load_model(path, safe_mode=True)
-    except Exception as e:
-        raise ValueError(f"{path} could not be loaded as a Keras model ({type(e).__name__}: "
-                         f"{str(e).splitlines()[0][:200] if str(e) else ''}).") from None
-
 def _shape(s) -> str: return "x".join(str(v) for v in s)
 
 def load_pretrained(init_from) -> tuple:
@@ -33,9 +20,9 @@ def load_pretrained(init_from) -> tuple:
     if not folder.is_dir():
         raise ValueError(f"--init-from takes the folder of a training run, not a file: got {folder}. Pass its folder, "
                          f"e.g. {folder.parent}.")
-    generator = _load_model(folder / "generator.keras", "generator")
-    discriminator = _load_model(folder / "discriminator.keras", "discriminator")
-    g_out, d_in = tuple(generator.output_shape[1:]), tuple(discriminator.input_shape[1:])
+    generator = load_model(folder / "generator.keras", "generator")
+    discriminator = load_model(folder / "discriminator.keras", "discriminator")
+    g_out, d_in = tuple(generator.output_shape[1:]), tuple(discriminator.inputs[0].shape[1:])
     if g_out != d_in:
         raise ValueError(f"The generator in {folder} makes {_shape(g_out)} images but its discriminator takes "
                          f"{_shape(d_in)}: they do not belong together.")

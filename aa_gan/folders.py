@@ -4,11 +4,10 @@
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'FIT_MODES', 'find_files', 'check_image', 'scan_folder', 'fit_image', 'read_image',
-           'load_image_folder', 'is_folder_dataset']
+           'load_image_folder', 'is_folder_dataset', 'dataset_class_names', 'match_shape', 'load_training_data']
 
 # %% ../nbs/07_folders.ipynb #8a0dfc20
 import os
-import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +15,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from .data import SCALES, scale_images, tf
+from .core import tf
+from .core import warn
+from .data import check_scale
+from .data import CLASS_NAMES, load_dataset, scale_images
 
 # %% ../nbs/07_folders.ipynb #1bc2d6c9
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # the formats the docs promise
@@ -122,7 +124,7 @@ def load_image_folder(
     "A batched `tf.data` pipeline of the images in a folder: decoded, converted, resized and scaled in parallel."
     image_size = _image_size(image_size)
     if channels not in (1, 3): raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}.")
-    if scale not in SCALES: raise ValueError(f"Unknown scale '{scale}'. Choose '0,1' or '-1,1'.")
+    check_scale(scale)
     if fit not in FIT_MODES: raise ValueError(f"Unknown fit '{fit}'. Choose one of: {', '.join(FIT_MODES)}.")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
@@ -142,8 +144,8 @@ def load_image_folder(
         raise ValueError(f"None of the {len(bad)} files in {folder} is a readable image: {names(bad)}. "
                          f"Supported formats: {', '.join(e[1:].upper() for e in IMAGE_EXTENSIONS)}.")
     if bad:
-        warnings.warn(f"Skipped {len(bad)} of {len(good) + len(bad)} files in {folder} that are not readable "
-                      f"images (corrupt, empty or not an image): {names(bad)}.", stacklevel=2)
+        warn(f"Skipped {len(bad)} of {len(good) + len(bad)} files in {folder} that are not readable "
+             f"images (corrupt, empty or not an image): {names(bad)}.")
     if max_images is not None: good = good[:max_images]
 
     paths = [str(p) for p, _, _ in good]
@@ -181,3 +183,51 @@ def is_folder_dataset(dataset) -> bool:
     if isinstance(dataset, Path): return True
     s = str(dataset)
     return Path(s).expanduser().is_dir() or "/" in s or os.sep in s or s.startswith((".", "~"))
+
+def dataset_class_names(dataset) -> list:
+    "Class names of a labelled dataset: a standard one, or a folder with one sub-folder per class."
+    if is_folder_dataset(dataset):
+        folder = Path(dataset).expanduser()
+        names = sorted({p.relative_to(folder).parts[0] for p in find_files(folder) if len(p.relative_to(folder).parts) > 1})
+        if not names: raise ValueError(f"Conditional recipes take the class from each image's sub-folder, but {folder} has no "
+                                       "sub-folders with images. Put the images of each class in a sub-folder of its own.")
+        return names
+    if dataset not in CLASS_NAMES:
+        raise ValueError(f"Conditional recipes need labelled data; '{dataset}' has no known classes. Use fashion_mnist, mnist "
+                         "or a folder with one sub-folder per class.")
+    return list(CLASS_NAMES[dataset])
+
+def match_shape(data, image_shape):
+    "Resize a batched dataset of images (and copy grayscale to RGB, or back) when the model wants another shape."
+    h, w, c = image_shape
+    def fit(x):
+        if tuple(x.shape[1:3]) != (h, w): x = tf.image.resize(x, (h, w))
+        if x.shape[-1] == 1 and c == 3: x = tf.image.grayscale_to_rgb(x)
+        if x.shape[-1] == 3 and c == 1: x = tf.image.rgb_to_grayscale(x)
+        return x
+    spec = data.element_spec
+    if isinstance(spec, tuple): return data.map(lambda x, y: (fit(x), y))
+    return data if tuple(spec.shape[1:]) == tuple(image_shape) else data.map(fit)
+
+def load_training_data(
+    dataset,  # a standard dataset name, or a folder of images
+    image_shape,  # (H, W, C) the generator draws: the data is loaded (and resized) to it
+    scale: str,  # the generator's pixel range (see `output_scale`)
+    batch_size: int,
+    seed: int | None = None, max_images: int | None = None,
+    data_dir=None, idx_dir=None,  # where a standard dataset comes from (see `load_dataset`)
+    class_names=None,  # for a conditional model: the class names the labels must follow
+) -> tuple:
+    "(endless seeded stream of batches, batches per pass over the data): what `train` trains on."
+    labels = bool(class_names)
+    if is_folder_dataset(dataset):
+        data = load_image_folder(dataset, image_size=image_shape[:2], channels=image_shape[2], batch_size=batch_size,
+                                 scale=scale, seed=seed, max_images=max_images, with_labels=labels)
+        if labels and list(data.class_names) != list(class_names):
+            raise ValueError(f"Some class sub-folders of {dataset} hold no readable image "
+                             f"({', '.join(sorted(set(class_names) - set(data.class_names)))}): remove them or add images.")
+    else:
+        data = match_shape(load_dataset(dataset, batch_size=batch_size, scale=scale, seed=seed, data_dir=data_dir,
+                                        idx_dir=idx_dir, max_images=max_images, with_labels=labels), image_shape)
+    n = int(data.cardinality())
+    return data.repeat(), (n if n > 0 else sum(1 for _ in data))

@@ -248,7 +248,7 @@ def _package(cfg, tf, keras):
         keras.utils.set_random_seed(0)
         gan = recipes.make_gan(recipe, latent_dim=LATENT_DIM, seed=0, precision=precision, jit_compile=jit, **kwargs)
     elif recipe == REFERENCE:
-        from aa_gan.training import GAN
+        from aa_gan.gan import GAN
         from aa_gan.generator import build_generator
         from aa_gan.discriminator import build_discriminator
         keras.mixed_precision.set_global_policy({"float32": "float32", "bfloat16": "mixed_bfloat16",
@@ -259,7 +259,7 @@ def _package(cfg, tf, keras):
         gan.compile(jit_compile=jit)
     else:
         raise SystemExit(f"unknown recipe '{recipe}'")
-    from aa_gan.training import output_scale
+    from aa_gan.images import output_scale
     G, D, E = gan.generator, gan.discriminator, getattr(gan, "encoder", None)
     try: flops = step_flops(G, D, n_critic=int(getattr(gan, "n_critic", 1)),
                             gradient_penalty=bool(getattr(gan, "gp_weight", 0)), encoder=E)

@@ -14,7 +14,7 @@ CHILD = r"""
 import json, sys, time
 import numpy as np
 import tensorflow as tf
-from aa_gan.training import GAN
+from aa_gan.gan import GAN
 from aa_gan.generator import build_generator
 from aa_gan.discriminator import build_discriminator
 deterministic, steps, batch = sys.argv[1] == "1", int(sys.argv[2]), int(sys.argv[3])

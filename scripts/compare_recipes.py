@@ -86,10 +86,10 @@ def main(argv=None):
 def reconstruction_error(run: Path, n: int) -> float:
     "Mean absolute pixel error (images in [-1, 1]) of decoder(encoder(x)) over n Fashion-MNIST test images."
     import numpy as np
-    from aa_gan.training import load_generator
+    from aa_gan.saving import load_model
     from aa_gan.evaluation import load_split
     import keras
-    encoder, decoder = keras.saving.load_model(run / "encoder.keras"), load_generator(run / "generator.keras")
+    encoder, decoder = keras.saving.load_model(run / "encoder.keras"), load_model(run / "generator.keras")
     x = load_split("fashion_mnist", "test", n=n, seed=0).astype("float32") * 2 - 1
     return float(np.mean(np.abs(np.asarray(decoder.predict(encoder.predict(x, verbose=0), verbose=0)) - x)))
 

@@ -24,7 +24,7 @@ GOLDEN = {
 
 def losses(recipe, out_dir):
     from aa_gan.training import train
-    _, logs = train("fashion_mnist", recipe, out_dir=out_dir, **RUN)
+    _, logs = train(dataset="fashion_mnist", model=recipe, out_dir=str(out_dir), **RUN)
     return {k: [float(v) for v in vals] for k, vals in logs.items() if k.endswith("loss") or k == "recon"}
 
 
