@@ -82,6 +82,8 @@ class Checkpointer:
         path = Path(path)
         try: meta = json.loads((path / "meta.json").read_text())
         except (OSError, ValueError) as e: raise CheckpointError(f"{path}: meta.json is missing or unreadable ({e}).") from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
+            raise CheckpointError(f"{path}: meta.json is not a checkpoint's description (it was edited or damaged).")
         for name, digest in meta.get("files", {}).items():
             if not (path / name).exists(): raise CheckpointError(f"{path}: {name} is missing.")
             if _sha256(path / name) != digest: raise CheckpointError(f"{path}: {name} is damaged (its SHA-256 changed).")

@@ -25,7 +25,7 @@ from .core import EvaluatorUnavailableError
 from .data import check_scale, output_scale, show_images
 from .data import load_dataset, CLASS_NAMES, STANDARD_DATASETS, _can_reach
 from .data import default_labels, num_classes
-from .gan import generate
+from .gan import generate, latent_vectors
 from .gan import load_model
 
 # %% ../nbs/05_evaluation.ipynb #293098b2
@@ -282,10 +282,10 @@ def load_evaluator(dataset: str = "fashion_mnist", path=None) -> keras.Model:
     if path is not None:
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f"No evaluator file {path}.")
-        return keras.models.load_model(path, compile=False)
+        return load_model(path, kind=None)
     for folder in (WEIGHTS_DIR, evaluator_dir()):
         if (folder / f"{dataset}_classifier.keras").exists():
-            return keras.models.load_model(folder / f"{dataset}_classifier.keras", compile=False)
+            return load_model(folder / f"{dataset}_classifier.keras", kind=None)
     raise EvaluatorUnavailableError(
         f"No domain evaluator for '{dataset}': the package ships one for fashion_mnist only. Train one with "
         f"`train_evaluator('{dataset}')` (it is saved to {evaluator_dir()}), or pass `path=` to a saved one.")
@@ -431,7 +431,7 @@ class FIDCallback(keras.callbacks.Callback):
             self.real_stats = feature_statistics(self.extractor(self.real_images, self.batch_size)[0])
         if self.latents is None:
             latent_dim = int(self.model.latent_dim)
-            self.latents = np.random.default_rng(self.seed).standard_normal((self.n, latent_dim)).astype("float32")
+            self.latents = latent_vectors(self.n, latent_dim, self.seed)
 
     def compute_fid(self) -> float:
         "FID of the model's sampler (its EMA generator if it keeps one) on the fixed latents."
@@ -476,6 +476,8 @@ def evaluate_generator(
 ) -> dict:
     "Generate `n` images and evaluate them against `n` real test images: the dict of `evaluate`, plus the settings."
     if not isinstance(n, int) or n < 2: raise ValueError(f"n must be an integer of at least 2, got {n!r}.")
+    if not isinstance(generator, (keras.Model, str, Path)):
+        raise ValueError(f"generator must be a keras.Model or the path of a .keras file, got {type(generator).__name__}.")
     gen = generator if isinstance(generator, keras.Model) else load_model(generator, "generator")
     if dataset not in STANDARD_DATASETS:
         raise ValueError(f"Unknown dataset '{dataset}'. Choose one of: {', '.join(STANDARD_DATASETS)}.")

@@ -25,11 +25,17 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # the formats the 
 FIT_MODES = ("crop", "pad", "stretch")  # how an image of another aspect ratio is made to fit
 
 def find_files(folder) -> list:
-    "Every non-hidden file under `folder`, recursively, in sorted order."
-    out = []
+    "Every non-hidden file under `folder`, recursively, in sorted order; links are followed, each real folder and file once."
+    seen_dirs, seen_files, out = set(), set(), []
     for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out += [Path(root) / f for f in sorted(files) if not f.startswith(".")]
+        seen_dirs.add(os.path.realpath(root))
+        # a link back to a folder already visited (a loop, or a second way in) is not entered again
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.realpath(os.path.join(root, d)) not in seen_dirs)
+        seen_dirs.update(os.path.realpath(os.path.join(root, d)) for d in dirs)
+        for name in sorted(files):
+            real = os.path.realpath(os.path.join(root, name))
+            if not name.startswith(".") and real not in seen_files:
+                seen_files.add(real); out.append(Path(root) / name)
     return out
 
 def check_image(path):
@@ -179,9 +185,10 @@ def load_image_folder(
 
 # %% ../nbs/07_folders.ipynb #f226508c
 def is_folder_dataset(dataset) -> bool:
-    "Whether `dataset` names a folder (an existing one, or a path-like string) rather than a standard dataset."
+    "Whether `dataset` names a folder rather than a standard dataset; a standard name is a folder only written as a path ('./mnist')."
     if isinstance(dataset, Path): return True
     s = str(dataset)
+    if s in CLASS_NAMES: return False
     return Path(s).expanduser().is_dir() or "/" in s or os.sep in s or s.startswith((".", "~"))
 
 def dataset_class_names(dataset) -> list:
@@ -227,7 +234,13 @@ def load_training_data(
             raise ValueError(f"Some class sub-folders of {dataset} hold no readable image "
                              f"({', '.join(sorted(set(class_names) - set(data.class_names)))}): remove them or add images.")
     else:
-        data = match_shape(load_dataset(dataset, batch_size=batch_size, scale=scale, seed=seed, data_dir=data_dir,
-                                        idx_dir=idx_dir, max_images=max_images, with_labels=labels), image_shape)
+        raw = load_dataset(dataset, batch_size=batch_size, scale=scale, seed=seed, data_dir=data_dir, idx_dir=idx_dir,
+                           max_images=max_images, with_labels=labels)
+        data = match_shape(raw, image_shape)
+        data.n_images = raw.n_images
+    if batch_size > data.n_images:
+        raise ValueError(f"--batch-size {batch_size} is larger than the dataset ({data.n_images:,} images): "
+                         f"use --batch-size {data.n_images} or less.")
     n = int(data.cardinality())
-    return data.repeat(), (n if n > 0 else sum(1 for _ in data))
+    batches = n if n > 0 else sum(1 for _ in data)
+    return data.repeat(), batches

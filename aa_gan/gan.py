@@ -197,7 +197,11 @@ class GAN(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         values = {"d_loss": d_loss, "g_loss": g_loss, **extra}
         for m in self.metrics: m.update_state(values[m.name] * replicas)
-        return {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics}
+        strategy = tf.distribute.get_strategy()
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode():
+            results = {k: tf.reshape(v, [1]) for k, v in results.items()}  # Keras averages multi-worker logs over axis 0
+        return results
 
 # %% ../nbs/03_training.ipynb #01c983fe
 import zipfile
@@ -217,11 +221,11 @@ def model_kind(model) -> str:
     if first == 4 and len(out) == 2: return "discriminator" if out[-1] == 1 else "encoder"
     return "other"
 
-def load_model(path, kind: str = "generator") -> keras.Model:
-    "Load a network saved as `.keras` and check it is a `kind` ('generator', 'discriminator' or 'encoder'); errors say what is wrong."
-    path = Path(path).expanduser()
-    if not path.exists(): raise FileNotFoundError(f"No {kind} at {path}: check the path (training writes DIR/{kind}.keras).")
-    if path.is_dir(): raise ValueError(f"{path} is a folder; pass the .keras file inside it, e.g. {path / (kind + '.keras')}.")
+def load_model(path, kind: str | None = "generator") -> keras.Model:
+    "Load a network saved as `.keras` and check it is a `kind` ('generator', 'discriminator', 'encoder'; None: any); errors say what is wrong."
+    path, what = Path(path).expanduser(), kind or "model"
+    if not path.exists(): raise FileNotFoundError(f"No {what} at {path}: check the path (training writes DIR/{what}.keras).")
+    if path.is_dir(): raise ValueError(f"{path} is a folder; pass the .keras file inside it, e.g. {path / (what + '.keras')}.")
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
         raise ValueError(f"{path} is not a Keras model file (.keras, a zip archive): it may be truncated or another kind of file.")
     try: model = keras.saving.load_model(path, custom_objects={"aa_gan>ClassEmbedding": ClassEmbedding}, compile=False, safe_mode=True)
@@ -229,7 +233,7 @@ def load_model(path, kind: str = "generator") -> keras.Model:
         raise ValueError(f"{path} could not be loaded as a Keras model ({type(e).__name__}: "
                          f"{(str(e).splitlines() or [''])[0][:200]}). Re-save it with this version of aa_gan / Keras.") from None
     found = model_kind(model)
-    if found != kind: raise ValueError(f"{path} is {_WHAT[found]}, not a {kind}: pass the run's {kind}.keras.")
+    if kind is not None and found != kind: raise ValueError(f"{path} is {_WHAT[found]}, not a {kind}: pass the run's {kind}.keras.")
     return model
 
 def save_model(model, path) -> Path:

@@ -17,8 +17,7 @@ from . import mnist, dcgan  # noqa: F401 -- importing them registers their archi
 def fashiongan_generator(
     latent_dim: int = 128,  # length of the noise vector
     image_shape=None,  # fixed: 28x28x1
-    num_classes: int | None = None,  # not conditional
-    class_names=None,
+    num_classes: int | None = None, class_names=None,  # not conditional
     name: str = "generator",
 ) -> keras.Model:
     "The original FashionGAN generator: `latent_dim` noise to a 28x28x1 image in [0, 1] (2,155,137 parameters)."

@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 from aa_gan.discriminator import build_discriminator
-from aa_gan.generator import GENERATORS, build_generator
+from aa_gan.core import GENERATORS; from aa_gan.generator import build_generator
 
 
 def test_registered_without_importing_the_module():
     assert "dcgan" in GENERATORS.names()
-    assert build_generator("dcgan", latent_dim=16, image_size=32).output_shape == (None, 32, 32, 3)
+    assert build_generator("dcgan", latent_dim=16, image_shape=(32, 32, 3)).output_shape == (None, 32, 32, 3)
 
 
 def test_parameter_counts_64x64x3():
@@ -26,17 +26,17 @@ def test_parameter_counts_64x64x3():
 
 @pytest.mark.parametrize("size, channels, counts", [(32, 3, (3_710_467, 4_858_433)), (128, 1, (3_869_057, 36_313_665))])
 def test_other_sizes(size, channels, counts):
-    g = build_generator("dcgan", image_size=size, channels=channels)
+    g = build_generator("dcgan", image_shape=(size, size, channels))
     d = build_discriminator("dcgan", image_shape=(size, size, channels))
     assert g.output_shape == (None, size, size, channels)
     assert (g.count_params(), d.count_params()) == counts
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda: build_generator("dcgan", image_size=48), "does not support image size 48: the supported sizes are 32x32, 64x64, 128x128"),
+    (lambda: build_generator("dcgan", image_shape=(48, 48, 3)), "does not support image size 48: the supported sizes are 32x32, 64x64, 128x128"),
     (lambda: build_discriminator("dcgan", image_shape=(28, 28, 1)), "supported sizes are 32x32, 64x64, 128x128"),
     (lambda: build_discriminator("dcgan", image_shape=(64, 32, 3)), "DCGAN needs square images"),
-    (lambda: build_generator("dcgan", channels=4), "DCGAN takes 1 (grayscale) or 3 (RGB) channels, got channels=4"),
+    (lambda: build_generator("dcgan", image_shape=(64, 64, 4)), "DCGAN takes 1 (grayscale) or 3 (RGB) channels, got 4"),
 ])
 def test_unsupported_shapes_are_clear_errors(build, message):
     with pytest.raises(ValueError) as e: build()
@@ -46,8 +46,8 @@ def test_unsupported_shapes_are_clear_errors(build, message):
 def test_trains_a_few_steps():
     "At 32x32x3 to keep it quick; tests/test_folders.py trains the 64x64x3 pair from the command line."
     import tensorflow as tf
-    from aa_gan.training import GAN
-    g, d = build_generator("dcgan", latent_dim=32, image_size=32), build_discriminator("dcgan", image_size=32)
+    from aa_gan.gan import GAN
+    g, d = build_generator("dcgan", latent_dim=32, image_shape=(32, 32, 3)), build_discriminator("dcgan", image_shape=(32, 32, 3))
     gan = GAN(g, d, seed=0); gan.compile()
     g0, d0 = [w.numpy().copy() for w in g.trainable_weights], [w.numpy().copy() for w in d.trainable_weights]
     data = tf.data.Dataset.from_tensor_slices(np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 3)).astype("float32")).batch(4)

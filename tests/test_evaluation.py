@@ -139,7 +139,7 @@ def test_inception_path_and_offline_error():
 
 
 def test_evaluate_generator_errors_and_table():
-    with pytest.raises(FileNotFoundError, match="No generator file"):
+    with pytest.raises(FileNotFoundError, match="No generator at"):
         ev.evaluate_generator("no/such/G.keras")
     with pytest.raises(ValueError, match="must be a keras.Model or the path"):
         ev.evaluate_generator(42)

@@ -13,7 +13,7 @@ from test_cli import aa_gan
 def pretrained(tmp_path_factory):
     "A FashionGAN pair trained for two steps on Fashion-MNIST."
     out = tmp_path_factory.mktemp("pretrained")
-    train("fashion_mnist", "fashiongan", epochs=1, steps_per_epoch=2, batch_size=4, seed=0, out_dir=out, n_monitor=4,
+    train(dataset="fashion_mnist", model="fashiongan", epochs=1, steps_per_epoch=2, batch_size=4, seed=0, out_dir=out, n_monitor=4,
           max_images=16, verbose=0)
     return out
 
@@ -65,9 +65,9 @@ def test_bad_fine_tuning_arguments(kwargs, error, message, tmp_path):
 
 
 def test_init_from_a_folder_without_networks(tmp_path, pretrained):
-    with pytest.raises(FileNotFoundError, match="No generator at .*generator.keras: --init-from needs a folder"):
+    with pytest.raises(FileNotFoundError, match="No generator at .*generator.keras: check the path"):
         load_pretrained(tmp_path)
     with pytest.raises(ValueError, match="not a file"):
         load_pretrained(pretrained / "generator.keras")
-    with pytest.raises(ValueError, match="makes images with image_size=28, not 64"):
+    with pytest.raises(ValueError, match="has image_size=28, not 64"):
         train(init_from=pretrained, image_size=64, epochs=1, out_dir=tmp_path / "x", verbose=0)

@@ -20,8 +20,7 @@ def test_parameter_counts_and_layers():
 
 
 def test_trains_on_real_digits_and_saves_images(mnist_dir, tmp_path):
-    from aa_gan.mnist import SampleEvery
-    from aa_gan.training import GAN, output_scale
+    from aa_gan.gan import GAN; from aa_gan.data import output_scale; from aa_gan.training import ModelMonitor
     from aa_gan.data import load_dataset
     data = load_dataset("mnist", split="test", idx_dir=mnist_dir, scale="-1,1", batch_size=8, max_images=32, verbose=False)
     x = next(iter(data)).numpy()
@@ -30,7 +29,7 @@ def test_trains_on_real_digits_and_saves_images(mnist_dir, tmp_path):
     gan.compile()
     assert output_scale(gan.generator) == "-1,1"
     before = [w.numpy().copy() for w in gan.generator.trainable_weights]
-    sampler = SampleEvery(tmp_path, every=2, n_images=4, ncols=2)
+    sampler = ModelMonitor(tmp_path, n_images=4, ncols=2, every_steps=2)
     h = gan.fit(data, epochs=1, steps_per_epoch=4, callbacks=[sampler], verbose=0)
     assert np.isfinite(h.history["g_loss"][0])
     assert [p.name for p in sampler.paths] == ["step_000002.png", "step_000004.png"]
@@ -38,6 +37,6 @@ def test_trains_on_real_digits_and_saves_images(mnist_dir, tmp_path):
 
 
 def test_bad_inputs():
-    from aa_gan.mnist import SampleEvery
-    with pytest.raises(ValueError, match="every must be a positive number of steps, got 0"): SampleEvery("x", every=0)
+    from aa_gan.training import ModelMonitor
+    with pytest.raises(ValueError, match="every_steps must be a positive integer, got 0"): ModelMonitor("x", every_steps=0)
     with pytest.raises(ValueError, match="latent_dim must be a positive integer"): build_generator("mnist", latent_dim=0)

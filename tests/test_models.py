@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from aa_gan.discriminator import build_discriminator
-from aa_gan.generator import GENERATORS, build_generator
+from aa_gan.core import GENERATORS; from aa_gan.generator import build_generator
 
 
 def test_fashiongan_parameter_counts():

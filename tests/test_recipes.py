@@ -16,27 +16,59 @@ COUNTS = {"bce": (960_257, 138_561), "hinge": (960_257, 138_561), "lsgan": (960_
           "encdec": (960_257, 138_561)}
 
 
-@pytest.mark.parametrize("recipe", list(COUNTS))
-def test_recipe_trains_from_the_command_line(recipe, tmp_path, capsys):
-    from aa_gan.training import load_generator, read_history
+# What each name must build: (loss, critic steps, penalty weight, EMA, spectral norm, conditional, encoder,
+# (generator lr, discriminator lr), (beta_1, beta_2), XLA)
+BUILT = {
+    "fashiongan": ("original", 1, 0.0, None, False, False, False, (1e-4, 1e-5), (0.9, 0.999), False),
+    "bce": ("bce", 1, 0.0, None, False, False, False, (2e-4, 2e-4), (0.5, 0.999), True),
+    "hinge": ("hinge", 1, 0.0, None, False, False, False, (2e-4, 2e-4), (0.5, 0.999), True),
+    "lsgan": ("lsgan", 1, 0.0, None, False, False, False, (2e-4, 2e-4), (0.5, 0.999), True),
+    "wgan-gp": ("wgan-gp", 5, 10.0, None, False, False, False, (1e-4, 1e-4), (0.0, 0.9), True),
+    "hinge+sn+ema": ("hinge", 1, 0.0, 0.999, True, False, False, (2e-4, 2e-4), (0.5, 0.999), True),
+    "cgan": ("hinge", 1, 0.0, None, False, True, False, (2e-4, 2e-4), (0.5, 0.999), True),
+    "encdec": ("bce", 1, 0.0, None, False, False, True, (2e-4, 2e-4), (0.5, 0.999), True),
+}
+
+
+@pytest.mark.parametrize("recipe", list(BUILT))
+def test_each_name_builds_its_recipe(recipe):
+    "What make_gan(name) built, without training: its loss, steps, penalty, EMA, networks, optimisers and parameter counts."
     import keras
+    from aa_gan.data import CLASS_NAMES
+    from aa_gan.recipes import make_gan
+    gan = make_gan(recipe, seed=0, class_names=CLASS_NAMES["fashion_mnist"])
+    loss, n_critic, gp, ema, sn, conditional, encoder, lrs, betas, xla = BUILT[recipe]
+    assert (gan.gan_loss.name, gan.n_critic, gan.gp_weight, gan.ema) == (loss, n_critic, gp, ema)
+    assert (gan.gan_loss.label_noise > 0) == (loss == "original")
+    assert any(isinstance(l, keras.layers.SpectralNormalization) for l in gan.discriminator.layers) == sn
+    assert (gan.ema_generator is not None) == (ema is not None)
+    assert (gan.num_classes == 10) == conditional and (len(gan.discriminator.inputs) == 2) == conditional
+    assert (getattr(gan, "encoder", None) is not None) == encoder
+    for opt, lr in zip((gan.g_optimizer, gan.d_optimizer), lrs):
+        assert np.isclose(float(opt.learning_rate), lr) and (opt.beta_1, opt.beta_2) == betas
+    assert bool(gan.jit_compile) == xla
+    if recipe in COUNTS: assert (gan.generator.count_params(), gan.discriminator.count_params()) == COUNTS[recipe]
+
+
+def test_a_recipe_trains_from_the_command_line(tmp_path, capsys):
+    "One recipe with every option at once (hinge loss, spectral norm, EMA) through `aa-gan train`, then its files."
+    from aa_gan.gan import load_model
+    from aa_gan.training import read_history
     out = tmp_path / "run"
-    code = main(["train", "--model", recipe, "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8",
+    code = main(["train", "--model", "hinge+sn+ema", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8",
                  "--max-images", "32", "--seed", "0", "--quiet", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    generator = load_generator(out / "generator.keras")
-    discriminator = keras.saving.load_model(out / "discriminator.keras")
-    assert (generator.count_params(), discriminator.count_params()) == COUNTS[recipe]
+    generator, discriminator = load_model(out / "generator.keras"), load_model(out / "discriminator.keras", "discriminator")
+    assert (generator.count_params(), discriminator.count_params()) == COUNTS["hinge+sn+ema"]
     history = read_history(out / "history.csv")
     assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["g_loss"]).all()
-    assert json.loads((out / "run.json").read_text())["model"] == recipe
-    assert (out / "encoder.keras").exists() == (recipe == "encdec")
+    assert json.loads((out / "run.json").read_text())["model"] == "hinge+sn+ema"
 
 
 def test_gradient_penalty_of_a_linear_critic():
     "D(x) = <w, x> has gradient w everywhere: the penalty is (||w|| - 1)^2 for any images and any interpolation."
     import keras
-    from aa_gan.recipes import gradient_penalty
+    from aa_gan.gan import gradient_penalty
     critic = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1, use_bias=False)])
     rng = np.random.default_rng(1)
     w = rng.standard_normal((784, 1)).astype("float32")
@@ -55,7 +87,7 @@ CGAN_STEPS, CGAN_THRESHOLD = 250, 0.3
 def test_conditional_generator_beats_chance(tmp_path):
     from aa_gan.training import train
     from aa_gan.evaluation import domain_extractor
-    gan, _ = train("fashion_mnist", "cgan", epochs=1, steps_per_epoch=CGAN_STEPS, batch_size=64, seed=0,
+    gan, _ = train(dataset="fashion_mnist", model="cgan", epochs=1, steps_per_epoch=CGAN_STEPS, batch_size=64, seed=0,
                    out_dir=tmp_path / "cgan", verbose=0)
     labels = np.repeat(np.arange(10), 50).astype("int32")
     images = gan.generate(latents=np.random.default_rng(0).standard_normal((500, 128)).astype("float32"), labels=labels)
@@ -77,7 +109,7 @@ MIRRORED = textwrap.dedent("""
         def on_train_begin(self, logs=None):
             self.before = [np.array(w) for w in self.model.generator.weights + self.model.discriminator.weights]
     snap = Snapshot()
-    gan, history = train("fashion_mnist", recipe, epochs=1, steps_per_epoch=2, batch_size=16, max_images=64, seed=0,
+    gan, history = train(dataset="fashion_mnist", model=recipe, epochs=1, steps_per_epoch=2, batch_size=16, max_images=64, seed=0,
                          out_dir=out, verbose=0, strategy="mirrored", callbacks=[snap])
     after = [np.array(w) for w in gan.generator.weights + gan.discriminator.weights]
     changed = sum(not np.array_equal(a, b) for a, b in zip(snap.before, after))

@@ -1,0 +1,100 @@
+"""Multi-worker training for real: two worker processes on this machine's loopback, as a user tries a cluster before
+renting one. Every process is started with a hard time limit and killed whatever happens."""
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# One worker: train (or resume) through the library, then print a fingerprint of its networks and its losses
+WORKER = """
+import hashlib, json, sys
+import numpy as np
+from aa_gan.training import train, resume_training
+out, resume = sys.argv[1], sys.argv[2] == "resume"
+if resume: gan, logs = resume_training(out, epochs=3, verbose=0)
+else: gan, logs = train(model="bce", strategy="multiworker", epochs=2, steps_per_epoch=3, batch_size=16, max_images=96, seed=0,
+                        out_dir=out, verbose=0)
+weights = np.concatenate([np.ravel(w) for w in gan.generator.get_weights() + gan.discriminator.get_weights()])
+print(json.dumps({"fingerprint": hashlib.sha256(weights.tobytes()).hexdigest(), "d_loss": logs["d_loss"], "g_loss": logs["g_loss"]}))
+"""
+
+
+def free_ports(n: int) -> list:
+    "Ports on 127.0.0.1 that nothing listens on right now."
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for s in socks: s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+
+
+def tf_config(ports, index: int) -> str:
+    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}})
+
+
+@contextlib.contextmanager
+def workers(argv_for, ports, timeout_env="60"):
+    "Start one process per port (worker i gets argv_for(i)); kill every one of them on the way out."
+    procs = []
+    try:
+        for i in range(len(ports)):
+            env = {**os.environ, "TF_CONFIG": tf_config(ports, i), "AA_GAN_COLLECTIVE_TIMEOUT": timeout_env}
+            procs.append(subprocess.Popen(argv_for(i), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None: p.kill()
+            p.communicate()
+
+
+def finish(procs, timeout=300) -> list:
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        results.append((p.returncode, out, err))
+    return results
+
+
+def test_two_workers_train_in_step_and_the_chief_writes_the_run(tmp_path):
+    run = tmp_path / "run"
+    for phase in ("train", "resume"):
+        with workers(lambda i: [sys.executable, "-c", WORKER, str(run), phase], free_ports(2)) as procs:
+            results = finish(procs)
+        for code, out, err in results: assert code == 0, err[-3000:]
+        chief, other = (json.loads(out.strip().splitlines()[-1]) for _, out, _ in results)
+        assert chief["fingerprint"] == other["fingerprint"]  # the same networks on both workers
+        # the chief reports the whole run (from history.csv), another worker the epochs it trained this time
+        assert chief["d_loss"][-1] == other["d_loss"][-1] and chief["g_loss"][-1] == other["g_loss"][-1]
+        assert all(v == v and abs(v) < 1e3 for v in chief["d_loss"] + chief["g_loss"])  # finite
+        epochs = 2 if phase == "train" else 3
+        assert len((run / "history.csv").read_text().splitlines()) == epochs + 1
+        assert {"run.json", "generator.keras", "discriminator.keras", "losses.png", f"epoch_{epochs:03d}.png"} <= {p.name for p in run.iterdir()}
+        assert (run / "checkpoints" / f"epoch_{epochs:04d}").is_dir() and not (run / ".lock").exists()
+    assert json.loads((run / "run.json").read_text())["strategy"] == "multiworker"
+
+
+def test_a_killed_worker_stops_the_other_with_a_clear_message(tmp_path):
+    run = tmp_path / "run"
+    cli = [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())", "train", "--model", "bce",
+           "--strategy", "multiworker", "--epochs", "200", "--steps-per-epoch", "3", "--batch-size", "16", "--max-images", "96",
+           "--seed", "0", "--quiet", "--out", str(run)]
+    with workers(lambda i: cli, free_ports(2), timeout_env="20") as (chief, other):
+        t0 = time.time()
+        while not (run / "checkpoints" / "epoch_0001").exists():
+            assert chief.poll() is None and other.poll() is None, "a worker ended before the first checkpoint"
+            assert time.time() - t0 < 240, "no checkpoint within 240 s"
+            time.sleep(0.2)
+        other.send_signal(signal.SIGKILL)
+        t1 = time.time()
+        out, err = chief.communicate(timeout=180)
+        waited = time.time() - t1
+    assert chief.returncode == 1, (chief.returncode, err[-3000:])
+    assert "stopped answering" in err and "--resume" in err and "Traceback" not in err, err[-3000:]
+    assert waited < 150, waited
