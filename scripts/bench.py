@@ -254,12 +254,11 @@ def _package(cfg, tf, keras):
         keras.mixed_precision.set_global_policy({"float32": "float32", "bfloat16": "mixed_bfloat16",
                                                  "float16": "mixed_float16"}[precision])
         keras.utils.set_random_seed(0)
-        gan = GAN(build_generator(REFERENCE, latent_dim=LATENT_DIM), build_discriminator(REFERENCE),
-                  latent_dim=LATENT_DIM, seed=0)
+        gan = GAN(build_generator(REFERENCE, latent_dim=LATENT_DIM), build_discriminator(REFERENCE), seed=0)
         gan.compile(jit_compile=jit)
     else:
         raise SystemExit(f"unknown recipe '{recipe}'")
-    from aa_gan.images import output_scale
+    from aa_gan.data import output_scale
     G, D, E = gan.generator, gan.discriminator, getattr(gan, "encoder", None)
     try: flops = step_flops(G, D, n_critic=int(getattr(gan, "n_critic", 1)),
                             gradient_penalty=bool(getattr(gan, "gp_weight", 0)), encoder=E)

@@ -86,7 +86,7 @@ def main(argv=None):
 def reconstruction_error(run: Path, n: int) -> float:
     "Mean absolute pixel error (images in [-1, 1]) of decoder(encoder(x)) over n Fashion-MNIST test images."
     import numpy as np
-    from aa_gan.saving import load_model
+    from aa_gan.gan import load_model
     from aa_gan.evaluation import load_split
     import keras
     encoder, decoder = keras.saving.load_model(run / "encoder.keras"), load_model(run / "generator.keras")

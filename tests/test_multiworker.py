@@ -98,3 +98,11 @@ def test_a_killed_worker_stops_the_other_with_a_clear_message(tmp_path):
     assert chief.returncode == 1, (chief.returncode, err[-3000:])
     assert "stopped answering" in err and "--resume" in err and "Traceback" not in err, err[-3000:]
     assert waited < 150, waited
+    # ...and the whole cluster resumes from the chief's newest checkpoint, as the message says
+    last = max(int(p.name.split("_")[1]) for p in (run / "checkpoints").glob("epoch_*"))
+    resume = [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())", "train", "--resume", str(run),
+              "--epochs", str(last + 1), "--quiet"]
+    with workers(lambda i: resume, free_ports(2)) as procs:
+        results = finish(procs)
+    for code, out, err in results: assert code == 0 and "Resuming" in out, err[-3000:]
+    assert len((run / "history.csv").read_text().splitlines()) == last + 2

@@ -23,6 +23,7 @@ CASES = {
     "second_run_on_a_busy_folder": "exit 2 at once: the folder is in use by another process",
     "stale_lock_of_a_killed_run": "a lock left by a dead process does not block: the run goes ahead",
     "sigterm_saves_and_stops": "SIGTERM stops after the batch, saves whole networks, says how to resume, exit 143",
+    "full_disk": "exit 1, one line: what could not be written, that older checkpoints survive, and `--resume`",
     "leftover_temporaries_are_removed": "temporary files of a run killed mid-write are removed by the next run",
     "symlink_loops_in_an_image_folder": "each real image counted once; the scan ends",
     "out_inside_the_dataset_folder": "exit 2: the run would write into the images it trains on",
@@ -125,6 +126,18 @@ def test_sigterm_saves_and_stops(tmp_path):
     from aa_gan.gan import load_model
     assert load_model(run / "generator.keras").count_params() == 960_257  # whole, loadable
     assert not list(run.glob(".tmp_*")) and not (run / ".lock").exists()
+
+
+def test_full_disk(tmp_path):
+    "A real full disk: a 6 MB tmpfs, too small for the first checkpoint of the small recipe (about 11 MB)."
+    disk = tmp_path / "disk"; disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0: pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        err = one_line_error(aa_gan("train", *TINY, "--out", disk / "run"), code=1)
+        assert "No space left on device" in err and "--resume" in err and "untouched" in err, err
+        assert not list((disk / "run" / "checkpoints").glob(".tmp_*"))  # no half-written checkpoint left behind
+    finally: subprocess.run(["umount", str(disk)], capture_output=True)
 
 
 def test_leftover_temporaries_are_removed(finished, tmp_path):
