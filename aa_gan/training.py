@@ -150,15 +150,19 @@ def train(
     _check_out_dir(config)
     if not is_chief(config.strategy):  # another worker of a cluster: it trains in step with the chief and writes nothing
         return _train(config, out_dir, verbose, callbacks, resume, chief=False)
-    with RunLock(out_dir):  # one run per folder at a time
-        if not resume: _claim(out_dir, overwrite)
-        for leftover in [*out_dir.glob(".tmp_*"), *out_dir.glob("checkpoints/.tmp_*")]:  # from a run killed mid-write
-            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-        try: return _train(config, out_dir, verbose, callbacks, resume, chief=True)
-        except OSError as e:
-            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO): raise  # only a disk that fails the run
-            raise RunFailed(f"Could not write to {out_dir} ({e.strerror or e}). The checkpoints written before survive: free "
-                            f"some space and continue with `aa-gan train --resume {out_dir}`.") from None
+    fresh = not out_dir.exists()
+    try:
+        with RunLock(out_dir):  # one run per folder at a time
+            if not resume: _claim(out_dir, overwrite)
+            for leftover in [*out_dir.glob(".tmp_*"), *out_dir.glob("checkpoints/.tmp_*")]:  # from a run killed mid-write
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+            return _train(config, out_dir, verbose, callbacks, resume, chief=True)
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO): raise  # only a disk that fails the run
+        raise RunFailed(f"Could not write to {out_dir} ({e.strerror or e}). The checkpoints written before survive: free "
+                        f"some space and continue with `aa-gan train --resume {out_dir}`.") from None
+    finally:  # a run that could not start leaves no empty folder behind
+        if fresh and out_dir.is_dir() and not any(out_dir.iterdir()): out_dir.rmdir()
 
 def _train(config, out_dir: Path, verbose, callbacks, resume: bool, chief: bool) -> tuple:
     checkpointer = Checkpointer(out_dir / "checkpoints", keep=config.keep_checkpoints)

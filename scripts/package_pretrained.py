@@ -5,9 +5,11 @@
 
 Copies RUN/generator.keras to aa_gan/weights/fashion_mnist_generator.keras (what `aa-gan generate` uses when no
 --generator is given) and writes aa_gan/weights/fashion_mnist_generator.json: the run's settings (run.json), its
-epochs and wall time (from the monitor grids' times), the machine, and `aa-gan evaluate` metrics at n images.
+epochs and wall time (from the monitor grids' times), the machine, `aa-gan evaluate` metrics at n images, and the
+SHA-256 of the shipped file (tests/test_pretrained.py checks that the card describes the file that ships).
 """
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -44,6 +46,7 @@ def main(argv=None):
         "recipe": config["model"], "dataset": config["dataset"], "epochs": len(grids), "batch_size": config["batch_size"],
         "steps": len(grids) * 469 if config["steps_per_epoch"] is None else len(grids) * config["steps_per_epoch"],
         "seed": config["seed"], "latent_dim": config["latent_dim"],
+        "sha256": hashlib.sha256((run / "generator.keras").read_bytes()).hexdigest(),  # of the file copied to DEST
         "command": f"aa-gan train --model {config['model']} --epochs {len(grids)} --batch-size {config['batch_size']} "
                    f"--seed {config['seed']} --out {run}",
         "train_seconds": None if seconds is None else round(seconds), "machine": f"{cpu}, {os.cpu_count()} cores, CPU only",
@@ -53,6 +56,7 @@ def main(argv=None):
     }
     DEST.parent.mkdir(exist_ok=True)
     shutil.copy(run / "generator.keras", DEST)
+    if hashlib.sha256(DEST.read_bytes()).hexdigest() != card["sha256"]: sys.exit(f"{DEST} differs from {run / 'generator.keras'} after copying")
     DEST.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps(card, indent=1))
     print(f"{DEST} ({DEST.stat().st_size / 1e6:.1f} MB)")

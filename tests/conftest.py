@@ -6,11 +6,15 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_DIR = Path(os.environ.get("AA_GAN_MNIST_DIR", ROOT.parent / "shared" / "data" / "mnist"))
+MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 
 @pytest.fixture(scope="session")
 def mnist_dir():
-    "The folder with the real MNIST test set's IDX files (skips the test where this machine lacks it)."
-    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"no MNIST IDX files in {MNIST_DIR}")
+    "The folder with the real MNIST test set's IDX files; a test that needs them fails, saying where they go, when they are absent."
+    missing = [name for name in MNIST_FILES if not (MNIST_DIR / name).is_file()]
+    if missing:
+        pytest.fail(f"The real MNIST test set is missing: no {', '.join(missing)} in {MNIST_DIR}. Copy the IDX files "
+                    f"(see {MNIST_DIR / 'README.md'} for their md5 sums) there, or point AA_GAN_MNIST_DIR at a folder "
+                    "that holds them.", pytrace=False)
     return MNIST_DIR

@@ -1,4 +1,5 @@
 "The command line, run as a user runs it: a subprocess of the installed `aa-gan` script."
+import json
 import shutil
 import subprocess
 import sys
@@ -17,11 +18,13 @@ def aa_gan(*args, timeout=600):
 def test_train_then_generate(tmp_path):
     "The acceptance check: two epochs of two steps write two grids, the CSV and the generator; generate draws from it."
     run = tmp_path / "run"
-    r = aa_gan("train", "--epochs", 2, "--steps-per-epoch", 2, "--seed", 0, "--out", run)
+    r = aa_gan("train", "--epochs", 2, "--steps-per-epoch", 2, "--batch-size", 8, "--max-images", 64, "--seed", 0, "--out", run)
     assert r.returncode == 0, r.stderr[-2000:]
     assert {"epoch_001.png", "epoch_002.png", "history.csv", "losses.png", "generator.keras"} <= {p.name for p in run.iterdir()}
     rows = (run / "history.csv").read_text().splitlines()
     assert rows[0].startswith("epoch,d_loss,g_loss") and len(rows) == 3
+    assert [row.split(",")[0] for row in rows[1:]] == ["0", "1"]
+    assert "first 64 used" in r.stdout and json.loads((run / "run.json").read_text())["batch_size"] == 8  # the small run it asked for
     r = aa_gan("generate", "--generator", run / "generator.keras", "-n", 16, "--out", tmp_path / "grid.png")
     assert r.returncode == 0, r.stderr[-2000:]
     assert Image.open(tmp_path / "grid.png").size == (2 * (4 * 30 + 2),) * 2

@@ -1,5 +1,6 @@
 "Kill a command-line run, resume it, and compare with a run that was never interrupted."
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -56,17 +57,30 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert sorted(p.name for p in (killed / "checkpoints").iterdir()) == ["epoch_0002", "epoch_0003", "epoch_0004"]
 
 
+# Long enough that Ctrl-C, sent once the first checkpoint exists, always arrives while it trains (it stops at epoch 2 or so):
+# 29 more epochs take 30 s or more here, the signal is handled within a step
+LONG_RUN = ["--epochs", "30", "--steps-per-epoch", "2", "--batch-size", "8", "--max-images", "64", "--seed", "7", "--quiet"]
+
+
 def test_ctrl_c_stops_cleanly_after_saving(tmp_path):
     run = tmp_path / "run"
-    proc = start("train", *RUN, "--out", run)
+    proc = start("train", *LONG_RUN, "--out", run)
     wait_for(run / "checkpoints" / "epoch_0001", proc)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=300)
-    if proc.returncode == 0: pytest.skip("the run finished before Ctrl-C arrived")
-    assert proc.returncode == 130, err[-2000:]
-    assert "Interrupted during epoch" in out and "--resume" in out
-    assert (run / "generator.keras").exists()
+    try: out, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill(); proc.communicate()
+        pytest.fail("the run neither stopped on Ctrl-C nor finished within 300 s")
+    assert proc.returncode == 130, f"exit code {proc.returncode}, not 130 (interrupted): {out[-1000:]} {err[-2000:]}"
+    said = re.search(r"Interrupted(?: \(Ctrl-C\))? during epoch (\d+)\. The networks are saved in (.+); continue with "
+                     r"`aa-gan train --resume", out)
+    assert said, out[-2000:]
+    epoch = int(said.group(1))
+    assert 2 <= epoch < 30 and said.group(2) == str(run)
     assert err.strip().splitlines()[-1] == "aa-gan: interrupted"
+    assert (run / "generator.keras").exists() and (run / "discriminator.keras").exists()
+    # the epoch cut short is not checkpointed: the newest checkpoint is the one before it
+    assert sorted(p.name for p in (run / "checkpoints").iterdir())[-1] == f"epoch_{epoch - 1:04d}"
 
 
 def test_resume_of_a_folder_without_a_run(tmp_path):
@@ -75,11 +89,11 @@ def test_resume_of_a_folder_without_a_run(tmp_path):
 
 
 def test_truncated_and_fake_keras_files_give_clear_errors(tmp_path):
-    from aa_gan.training import load_generator
+    from aa_gan.gan import load_model
     from aa_gan.generator import build_generator
     good = tmp_path / "g.keras"; build_generator("fashiongan", latent_dim=8).save(good)
     (tmp_path / "cut.keras").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     (tmp_path / "text.keras").write_text("this is not a model")
     for name in ("cut.keras", "text.keras"):
         with pytest.raises(ValueError, match="is not a Keras model file .* may be truncated"):
-            load_generator(tmp_path / name)
+            load_model(tmp_path / name)

@@ -1,0 +1,390 @@
+"""Time to quality: train GAN contenders for a wall-clock budget on Fashion-MNIST and score them as they go.
+
+Each contender (see `ttq_models.py`: `peer` is the TensorFlow DCGAN tutorial's recipe, `fast` and `fast-cond` the
+fast recipes found by the ablation; `name:key=value,...` changes one knob) trains on the 60,000 training images in
+its OWN fresh Python process, one after the other. At fixed amounts of training time (`--times`, minutes) the
+clock stops, the sampling generator (the EMA copy where there is one) is saved atomically as
+`CKPT/<contender>/gen_<minutes>min.keras`, and the clock restarts. Training time counts everything from the first
+training step on (graph tracing and XLA compilation included), but not loading the data, building the models or
+saving. A checkpoint is taken when the training time plus half a step reaches the target, so it lands within half
+a step of it; the table lists the exact training seconds. `--clock cpu` measures the times in the training process's
+CPU seconds instead (fairer when other work shares the cores; with `--threads 1` on an idle machine they agree).
+
+After all training, every saved generator is scored from its file against N real TEST images with the package's
+domain evaluator (`aa_gan.evaluation`): N generated images (fixed latents; labels 0..9 repeating for a
+conditional generator) -> FID, KID, precision, recall, and for conditional generators the class agreement (the
+fraction of images the domain classifier puts in the class that was asked for). Scores are cached beside the
+generators (`scores.json`), so a re-run only scores what is new.
+
+Output (OUT/<name>.md, .json, .png, _samples.png): a table (contender, minutes, images seen, FID, precision,
+recall, class agreement), a compact one-row-per-contender table, the speed-up of each contender over the peer
+(the time the peer needs to reach its best FID / the time the contender needs to reach that FID), and plots of
+FID (log scale), precision, recall (and class agreement) against minutes.
+
+Usage:
+  python scripts/time_to_quality.py                                     # peer fast fast-cond, 1 2 5 10 min, N=10,000
+  python scripts/time_to_quality.py --contenders peer fast --times 1 2 4 -n 2000 --threads 1
+  python scripts/time_to_quality.py --contenders fast fast:ema=0 fast:batch=128 --out /tmp/ttq/abl --name ablation
+  python scripts/time_to_quality.py --smoke --out /tmp/ttq/smoke        # ~0.5-1 min per contender, for tests
+  python scripts/time_to_quality.py --report-only ...                   # no training: score and report what is saved
+  python scripts/time_to_quality.py --ckpt-dir /tmp/ttq/final           # report in images/ttq, generators elsewhere
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+DATASET = "fashion_mnist"
+DEFAULT_TIMES = (1.0, 2.0, 5.0, 10.0)
+SMOKE_TIMES = (0.05, 0.1)
+SMOKE_N = 500
+SMOKE_BATCH = 32
+
+
+def minutes_tag(m: float) -> str: return f"{m:g}"
+def gen_path(folder: Path, m: float) -> Path: return folder / f"gen_{minutes_tag(m)}min.keras"
+
+
+def set_threads(n: int | None):
+    import tensorflow as tf
+    if n:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(n)
+
+
+def _atomic_json(path: Path, obj):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1))
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------- training (worker process)
+def run_recipe(spec: str, batch: int | None, no_xla: bool):
+    "The Recipe a contender spec trains with, after the command line's --batch and --no-xla."
+    import dataclasses
+    from ttq_models import parse_contender
+    recipe = parse_contender(spec)
+    if batch: recipe = dataclasses.replace(recipe, batch=batch)
+    if no_xla: recipe = dataclasses.replace(recipe, xla=False)
+    return recipe
+
+
+def train_worker(spec: str, folder: Path, times: list[float], seed: int, threads: int | None, batch: int | None,
+                 clock: str = "wall", no_xla: bool = False):
+    "Train one contender in this (fresh) process, saving its sampling generator at each training time in `times`."
+    import numpy as np
+    set_threads(threads)
+    from aa_gan.evaluation import load_split
+    from ttq_models import Trainer
+
+    recipe = run_recipe(spec, batch, no_xla)
+    x, y = load_split(DATASET, "train", n=None, with_labels=True)  # [0, 1] floats
+    images = np.round(np.asarray(x, np.float32).reshape(-1, 28, 28, 1) * 255).astype(np.uint8)
+    trainer = Trainer(recipe, images, np.asarray(y), seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"[{spec}] {recipe}", flush=True)
+    print(f"[{spec}] G {trainer.G.count_params():,} params, D {trainer.D.count_params():,} params; "
+          f"{len(images):,} training images", flush=True)
+
+    targets = sorted(times)
+    now = time.process_time if clock == "cpu" else time.perf_counter
+    log, losses = [], []
+    train_s, wall_s, cpu_s, step_s, steps = 0.0, 0.0, 0.0, None, 0
+    cpu0, wall0, load0 = time.process_time(), time.perf_counter(), os.getloadavg()[0]
+    while targets:
+        t0, w0, c0 = now(), time.perf_counter(), time.process_time()
+        d_loss, g_loss = trainer.step()
+        d_loss, g_loss = float(d_loss), float(g_loss)  # waits for the step to finish
+        dt = now() - t0
+        train_s += dt
+        wall_s += time.perf_counter() - w0
+        cpu_s += time.process_time() - c0
+        steps += 1
+        step_s = dt if step_s is None or steps <= 3 else 0.9 * step_s + 0.1 * dt  # the first steps trace/compile
+        if steps % 50 == 0 or steps <= 2: losses.append((steps, round(train_s, 2), d_loss, g_loss))
+        if not (np.isfinite(d_loss) and np.isfinite(g_loss)):
+            print(f"[{spec}] non-finite loss at step {steps}: d {d_loss}, g {g_loss}; stopping", flush=True)
+            break
+        while targets and train_s + step_s / 2 >= targets[0] * 60:  # clock stopped from here
+            m = targets.pop(0)
+            path = gen_path(folder, m)
+            tmp = path.with_name(f".tmp_{path.name}")
+            trainer.sampler.save(tmp)
+            os.replace(tmp, path)
+            row = {"minutes": m, "train_s": round(train_s, 2), "wall_s": round(wall_s, 2), "cpu_s": round(cpu_s, 2),
+                   "steps": steps, "images_seen": steps * recipe.batch,
+                   "images_per_s": round(steps * recipe.batch / train_s, 1), "d_loss": d_loss, "g_loss": g_loss,
+                   "file": path.name}
+            log.append(row)
+            print(f"[{spec}] {m:g} min ({clock} clock; wall {wall_s:.0f} s, CPU {cpu_s:.0f} s): step {steps:,}, "
+                  f"{row['images_seen']:,} images ({row['images_per_s']} images/s), d {d_loss:.3f} g {g_loss:.3f} "
+                  f"-> {path}", flush=True)
+    info = {"spec": spec, "recipe": recipe.describe(), "seed": seed, "threads": threads, "times": times, "clock": clock,
+            "checkpoints": log, "losses": losses, "train_s": train_s, "steps": steps,
+            "cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - wall0,
+            "load_average": [load0, os.getloadavg()[0]],
+            "g_params": trainer.G.count_params(), "d_params": trainer.D.count_params()}
+    _atomic_json(folder / "train.json", info)
+
+
+def needs_training(folder: Path, spec: str, times, seed, threads, batch, clock, no_xla) -> bool:
+    "Whether `folder` lacks a finished run of this contender with these settings."
+    try: info = json.loads((folder / "train.json").read_text())
+    except (OSError, ValueError): return True
+    same = (info["recipe"] == run_recipe(spec, batch, no_xla).describe() and info["seed"] == seed
+            and info["threads"] == threads
+            and sorted(info["times"]) == sorted(times) and info.get("clock", "wall") == clock)
+    return not (same and all(gen_path(folder, m).exists() for m in times))
+
+
+# ---------------------------------------------------------------------------- scoring (main process)
+def score_contender(folder: Path, info: dict, n: int, seed: int, extractor, real) -> list[dict]:
+    "Score every saved generator of one contender (cached in scores.json); returns one row per checkpoint."
+    import keras
+    import numpy as np
+    from aa_gan.evaluation import compute_metrics
+    cache_path = folder / "scores.json"
+    try: cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError): cache = {}
+    real_f, real_p = real
+    conditional = info["recipe"]["conditional"]
+    latent = info["recipe"]["latent_dim"]
+    z = np.random.default_rng(seed + 12345).standard_normal((n, latent)).astype("float32")
+    labels = (np.arange(n) % 10).astype("int32")
+    rows = []
+    for ck in info["checkpoints"]:
+        path = folder / ck["file"]
+        key = f"n={n},seed={seed},file={ck['file']},mtime={path.stat().st_mtime_ns}"
+        if key not in cache:
+            t0 = time.perf_counter()
+            gen = keras.models.load_model(path, compile=False)
+            fake = np.concatenate([np.asarray(gen([z[s:s + 500], labels[s:s + 500]] if conditional else z[s:s + 500],
+                                                  training=False)) for s in range(0, n, 500)])
+            fake_f, fake_p = extractor(fake, scale="-1,1")
+            m = compute_metrics(real_f, fake_f, real_p, fake_p)
+            if conditional: m["class_agreement"] = float((fake_p.argmax(1) == labels).mean())
+            m["score_s"] = time.perf_counter() - t0
+            np.save(folder / f"samples_{minutes_tag(ck['minutes'])}min.npy", fake[:20])
+            cache[key] = m
+            _atomic_json(cache_path, cache)
+            print(f"  scored {folder.name} {ck['minutes']:g} min: FID {m['fid']:.1f}, precision {m['precision']:.3f}, "
+                  f"recall {m['recall']:.3f}" + (f", class agreement {m['class_agreement']:.3f}" if conditional else "")
+                  + f" ({m['score_s']:.0f} s)", flush=True)
+        rows.append({**ck, **cache[key]})
+    return rows
+
+
+# ---------------------------------------------------------------------------- reporting
+def time_to_reach(rows: list[dict], fid: float):
+    "(minutes of the first checkpoint with FID <= `fid`, whether it was the first checkpoint) or (None, False)."
+    for i, r in enumerate(rows):
+        if r["fid"] <= fid + 1e-9: return r["minutes"], i == 0
+    return None, False
+
+
+def speedups(results: dict) -> dict:
+    "For each contender: the peer's time to its best FID / the contender's time to that FID."
+    if "peer" not in results: return {}
+    peer = results["peer"]["rows"]
+    best = min(peer, key=lambda r: r["fid"])
+    t_peer = best["minutes"]
+    out = {}
+    for spec, res in results.items():
+        t, first = time_to_reach(res["rows"], best["fid"])
+        below = all(r["fid"] < p["fid"] for r, p in zip(res["rows"], peer)) if spec != "peer" else None
+        out[spec] = {"peer_best_fid": best["fid"], "peer_minutes": t_peer, "minutes": t,
+                     "ratio": (t_peer / t) if t else None, "lower_bound": first and spec != "peer",
+                     "below_peer_at_every_checkpoint": below}
+    return out
+
+
+def fmt(x, spec=".1f"): return "" if x is None else format(x, spec)
+
+
+def markdown(results: dict, meta: dict) -> str:
+    any_cond = any(r["info"]["recipe"]["conditional"] for r in results.values())
+    lines = [f"Fashion-MNIST, {meta['n']:,} generated vs {meta['n']:,} real test images, domain-classifier features "
+             f"(`aa_gan.evaluation`); seed {meta['seed']}; threads: {meta['threads'] or 'TensorFlow default'}; "
+             f"minutes are {'CPU' if meta['clock'] == 'cpu' else 'wall-clock'} training minutes; "
+             f"machine: {meta['machine']}; load average before/after training: "
+             + ", ".join(f"{k} {v['info']['load_average'][0]:.1f}/{v['info']['load_average'][1]:.1f}"
+                         for k, v in results.items()),
+             f"command: `{meta['command']}`", "",
+             "| contender | minutes | wall s | CPU s | steps | images seen | images/s | FID ↓ | KID ↓ "
+             "| precision ↑ | recall ↑ |"
+             + (" class agreement ↑ |" if any_cond else ""),
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if any_cond else "")]
+    for spec, res in results.items():
+        for r in res["rows"]:
+            lines.append(f"| `{spec}` | {r['minutes']:g} | {fmt(r.get('wall_s'), '.0f')} | "
+                         f"{fmt(r.get('cpu_s'), '.0f')} | {r['steps']:,} | "
+                         f"{r['images_seen']:,} | "
+                         f"{r['images_per_s']:.0f} | {r['fid']:.1f} | {r['kid']:.2f} | {r['precision']:.3f} | "
+                         f"{r['recall']:.3f} |" + (f" {fmt(r.get('class_agreement'), '.3f')} |" if any_cond else ""))
+    times = [r["minutes"] for r in next(iter(results.values()))["rows"]]
+    lines += ["", "One row per contender, FID / precision / recall at each training time:", "",
+              "| contender | images/s | " + " | ".join(f"{t:g} min" for t in times) + " |",
+              "|---|---|" + "---|" * len(times)]
+    for spec, res in results.items():
+        cells = [f"{r['fid']:.1f} / {r['precision']:.2f} / {r['recall']:.2f}"
+                 + (f" / ca {r['class_agreement']:.2f}" if "class_agreement" in r else "") for r in res["rows"]]
+        cells += [""] * (len(times) - len(cells))
+        lines.append(f"| `{spec}` | {res['rows'][-1]['images_per_s']:.0f} | " + " | ".join(cells) + " |")
+    sp = meta["speedups"]
+    if sp:
+        peer = sp["peer"]
+        lines += ["", f"Speed-up over the peer: the peer reaches its best FID, {peer['peer_best_fid']:.1f}, after "
+                      f"{peer['peer_minutes']:g} min; ratio = that time / the contender's time to the same FID "
+                      f"(checkpoint resolution; ≥: reached by the contender's first checkpoint, so a lower "
+                      f"bound).", "",
+                  "| contender | minutes to FID ≤ peer's best | speed-up | FID below the peer's at every "
+                  "checkpoint |",
+                  "|---|---|---|---|"]
+        for spec, s in sp.items():
+            if spec == "peer": continue
+            ratio = "not reached" if s["ratio"] is None else ("≥ " if s["lower_bound"] else "") + f"{s['ratio']:.1f}x"
+            lines.append(f"| `{spec}` | {fmt(s['minutes'], 'g') or 'not reached'} | {ratio} | "
+                         f"{'yes' if s['below_peer_at_every_checkpoint'] else 'no'} |")
+    lines += ["", "images/s: per second of training time (the clock above). Training time starts at the first step "
+                  "(tracing and XLA compilation included) and stops while saving; scoring happens afterwards from "
+                  "the saved files. The sampling generator is the EMA copy where the recipe has one. Recipes: see "
+                  "the JSON (`recipe` of each contender) and "
+                  "`scripts/ttq_models.py`."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: dict, path: Path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    any_cond = any(r["info"]["recipe"]["conditional"] for r in results.values())
+    keys = [("fid", "FID (log scale) ↓"), ("precision", "precision ↑"), ("recall", "recall ↑")]
+    if any_cond: keys.append(("class_agreement", "class agreement ↑ (conditional)"))
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4))
+    colours = {spec: f"C{i}" for i, spec in enumerate(results)}  # one colour per contender in every panel
+    for ax, (key, title) in zip(axes, keys):
+        for spec, res in results.items():
+            pts = [(r["minutes"], r[key]) for r in res["rows"] if key in r]
+            if pts: ax.plot(*zip(*pts), marker="o", label=spec, color=colours[spec])
+        if key == "fid": ax.set_yscale("log")
+        ax.set_title(title); ax.set_xlabel("training minutes"); ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+
+
+def plot_samples(results: dict, path: Path):
+    "One row of 10 samples (classes 0..9 for conditional contenders) per contender and checkpoint."
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    rows = []
+    for spec, res in results.items():
+        for r in res["rows"]:
+            f = Path(res["folder"]) / f"samples_{minutes_tag(r['minutes'])}min.npy"
+            if f.exists(): rows.append((f"{spec}\n{r['minutes']:g} min", np.load(f)[:10]))
+    if not rows: return
+    fig, axes = plt.subplots(len(rows), 1, figsize=(8, 0.95 * len(rows)), squeeze=False)
+    for ax, (title, imgs) in zip(axes[:, 0], rows):
+        ax.imshow(np.concatenate(list((imgs[..., 0] + 1) / 2), axis=1), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([]); ax.set_yticks([]); ax.set_ylabel(title, rotation=0, ha="right", va="center", fontsize=7)
+    fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+
+
+def machine() -> str:
+    name = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    return f"{name}, {len(os.sched_getaffinity(0))} cores usable, CPU only"
+
+
+# ---------------------------------------------------------------------------- main
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--contenders", nargs="+", default=["peer", "fast", "fast-cond"],
+                   help="recipes of ttq_models.RECIPES, optionally with overrides: name:key=value,...")
+    p.add_argument("--times", nargs="+", type=float, default=None, help="training minutes at which to save (floats)")
+    p.add_argument("-n", type=int, default=None, help="generated and real test images per score (default 10,000)")
+    p.add_argument("--threads", type=int, default=None, help="TensorFlow intra- and inter-op threads")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="what --times measure: wall-clock seconds, or this process's CPU seconds (fairer when other "
+                        "work shares the cores; with --threads 1 the two agree on an idle machine)")
+    p.add_argument("--batch", type=int, default=None, help="override every contender's batch size")
+    p.add_argument("--no-xla", action="store_true", help="train every contender without XLA compilation")
+    p.add_argument("--out", default=str(ROOT / "images" / "ttq"), help="report folder (and generators, by default)")
+    p.add_argument("--ckpt-dir", default=None, help="where the generators go (default: --out)")
+    p.add_argument("--name", default="time_to_quality", help="file stem of the report files in --out")
+    p.add_argument("--smoke", action="store_true",
+                   help=f"tiny run for tests: times {' '.join(map(str, SMOKE_TIMES))} min, -n {SMOKE_N}, "
+                        f"batch {SMOKE_BATCH}, no XLA")
+    p.add_argument("--retrain", action="store_true",
+                   help="train even where a finished run with these settings is saved")
+    p.add_argument("--report-only", action="store_true", help="do not train; score and report the saved generators")
+    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # internal: train this one contender
+    a = p.parse_args(argv)
+    times = a.times or (list(SMOKE_TIMES) if a.smoke else list(DEFAULT_TIMES))
+    n = a.n or (SMOKE_N if a.smoke else 10_000)
+    batch = a.batch or (SMOKE_BATCH if a.smoke else None)
+    no_xla = a.no_xla or a.smoke  # XLA's compilation alone would outlast a smoke run's budget
+    out = Path(a.out); ckpt = Path(a.ckpt_dir) if a.ckpt_dir else out
+    from ttq_models import contender_dir_name, parse_contender
+
+    if a.worker:
+        return train_worker(a.worker, ckpt / contender_dir_name(a.worker), times, a.seed, a.threads, batch, a.clock,
+                            no_xla)
+
+    for spec in a.contenders: parse_contender(spec)  # fail early on a typo
+    out.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    for spec in a.contenders:
+        folder = ckpt / contender_dir_name(spec)
+        if a.report_only or not (a.retrain or needs_training(folder, spec, times, a.seed, a.threads, batch, a.clock,
+                                                             no_xla)):
+            print(f"{spec}: using the saved run in {folder}", flush=True)
+            continue
+        for old in folder.glob("gen_*min.keras"): old.unlink()
+        (folder / "train.json").unlink(missing_ok=True)
+        cmd = [sys.executable, __file__, "--worker", spec, "--seed", str(a.seed), "--out", str(out),
+               "--ckpt-dir", str(ckpt), "--clock", a.clock, "--times", *map(str, times)]
+        if a.threads: cmd += ["--threads", str(a.threads)]
+        if batch: cmd += ["--batch", str(batch)]
+        if no_xla: cmd += ["--no-xla"]
+        print(f"training {spec} in a fresh process: {' '.join(cmd)}", flush=True)
+        subprocess.run(cmd, check=True)
+
+    set_threads(a.threads)
+    from aa_gan.evaluation import domain_extractor, load_split
+    extractor = domain_extractor(DATASET)
+    real = extractor(load_split(DATASET, "test", n=n, seed=a.seed))
+    results = {}
+    for spec in a.contenders:
+        folder = ckpt / contender_dir_name(spec)
+        try: info = json.loads((folder / "train.json").read_text())
+        except OSError: print(f"{spec}: no saved run in {folder}; left out", flush=True); continue
+        rows = score_contender(folder, info, n, a.seed, extractor, real)
+        results[spec] = {"folder": str(folder), "info": info, "rows": rows}
+    if not results: sys.exit("nothing to report")
+
+    meta = {"n": n, "seed": a.seed, "threads": a.threads, "clock": a.clock, "machine": machine(), "dataset": DATASET,
+            "command": "python scripts/time_to_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            "speedups": speedups(results), "total_wall_s": time.perf_counter() - t_start}
+    text = markdown(results, meta)
+    (out / f"{a.name}.md").write_text(text)
+    _atomic_json(out / f"{a.name}.json", {"meta": meta, "results": results})
+    plot(results, out / f"{a.name}.png")
+    plot_samples(results, out / f"{a.name}_samples.png")
+    print("\n" + text)
+    print(f"wrote {out / a.name}.md, .json, .png, _samples.png")
+
+
+if __name__ == "__main__":
+    main()

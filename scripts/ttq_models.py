@@ -1,0 +1,254 @@
+"""Contenders of the time-to-quality benchmark (`time_to_quality.py`): plain Keras models and a compact training step.
+
+Nothing here goes through `aa_gan.training` or `aa_gan.recipes`: each contender is a `Recipe` (a flat set of knobs),
+`build_generator` / `build_discriminator` turn it into Keras models, and `Trainer` runs one `tf.function` step
+(optionally XLA-compiled) that updates the discriminator and the generator from ONE forward pass (the TensorFlow
+DCGAN tutorial's "simultaneous" update), keeps an EMA copy of the generator, and samples its batches in-graph from
+the training images held in memory (so the input never holds training back).
+
+A contender is named by a recipe and optional overrides, `name[:key=value,...]`, e.g. `fast:ema=0,batch=128`
+(see `parse_contender`); the overrides are how the ablation changes one thing at a time.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+NUM_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Recipe:
+    "Every knob of a contender. `arch='peer'` is the DCGAN tutorial's networks; `arch='dcgan'` the compact ones."
+    arch: str = "dcgan"          # 'peer' (tutorial networks) or 'dcgan' (width/kernel below)
+    conditional: bool = False    # class-conditional: label embedding in G, projection discriminator
+    latent_dim: int = 100
+    g_ch: int = 128              # dcgan: channels of G's 7x7 map (then g_ch/2 at 14x14)
+    d_ch: int = 32               # dcgan: channels of D's first conv (then 2 x d_ch)
+    kernel: int = 4              # dcgan: kernel size of every (transposed) convolution
+    g_bn: bool = True            # dcgan: batch norm in G
+    bn_momentum: float = 0.9     # dcgan: moving-average momentum of G's batch norms (Keras' default is 0.99)
+    d_dropout: float = 0.0       # dcgan: dropout after D's convolutions
+    sn: bool = False             # spectral normalisation of D's layers
+    emb_dim: int = 32            # conditional: size of G's label embedding (concatenated to z)
+    loss: str = "bce"            # 'bce' (non-saturating) or 'hinge'
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch: int = 32
+    ema: float = 0.999           # EMA decay of the sampling generator; 0 = no EMA (sample the trained G)
+    ema_warmup: bool = True      # decay min(ema, (1 + t) / (10 + t)): the average forgets the random start
+    r1: float = 0.0              # R1 penalty weight gamma (gamma/2 E|grad D(x_real)|^2); 0 = off
+    r1_every: int = 16           # lazy R1: applied (scaled by this) every this many steps
+    diffaug: str = ""            # DiffAugment policy: '', 'translation', 'cutout' or 'translation,cutout'
+    xla: bool = True             # jit_compile the training step
+
+    def describe(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+PEER = Recipe(arch="peer", latent_dim=100, loss="bce", lr_g=1e-4, lr_d=1e-4, beta1=0.9, beta2=0.999, batch=256,
+              ema=0.0, xla=False, bn_momentum=0.99, d_dropout=0.3)
+# The winning recipes of the ablation (images/ttq/ablation.md): the defaults of `Recipe`, i.e. compact DCGAN
+# (G 7x7x128 -> 14x14x64 -> 28x28, D 32 -> 64 channels, 4x4 kernels), BCE, Adam 2e-4 / beta_1 0.5 for both,
+# batch 32, EMA 0.999 with warm-up, XLA.
+FAST = Recipe()
+FAST_COND = dataclasses.replace(FAST, conditional=True)
+RECIPES = {"peer": PEER, "fast": FAST, "fast-cond": FAST_COND}
+
+
+def _convert(field: dataclasses.Field, text: str):
+    kind = field.type if isinstance(field.type, type) else {"bool": bool, "int": int, "float": float,
+                                                            "str": str}[field.type]
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"): return True
+        if text.lower() in ("0", "false", "no", "off"): return False
+        raise ValueError(f"{field.name} takes a boolean (1/0, true/false), got {text!r}")
+    if kind is int: return int(float(text))
+    return kind(text)
+
+
+def parse_contender(spec: str) -> Recipe:
+    "`name[:key=value,...]` -> its Recipe: a recipe of RECIPES with some fields changed (e.g. 'fast:ema=0')."
+    name, _, overrides = spec.partition(":")
+    if name not in RECIPES:
+        raise ValueError(f"Unknown contender {name!r}; choose from {', '.join(RECIPES)} (optionally ':key=value,...').")
+    fields = {f.name: f for f in dataclasses.fields(Recipe)}
+    changes = {}
+    for item in filter(None, overrides.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or key not in fields:
+            raise ValueError(f"Bad override {item!r} in {spec!r}; use key=value with key one of {', '.join(fields)}.")
+        changes[key] = _convert(fields[key], value)
+    if changes.get("diffaug", "").replace("+", ","):  # '+' is accepted too, as ',' separates overrides
+        changes["diffaug"] = changes["diffaug"].replace("+", ",")
+    return dataclasses.replace(RECIPES[name], **changes)
+
+
+def contender_dir_name(spec: str) -> str:
+    "A file-system-safe folder name for a contender spec ('fast:ema=0' -> 'fast__ema-0')."
+    return spec.replace(":", "__").replace("=", "-").replace(",", "_").replace("+", "p").replace("/", "_")
+
+
+# ---------------------------------------------------------------------------- networks
+def _sn(layer, r: Recipe):
+    return layers.SpectralNormalization(layer) if r.sn else layer
+
+
+def build_generator(r: Recipe) -> keras.Model:
+    "z (latent_dim,) [and label ()] -> image (28, 28, 1) in [-1, 1]; standard Keras layers only, so it loads plainly."
+    z = keras.Input((r.latent_dim,), name="z")
+    inputs, h = [z], z
+    if r.conditional:
+        y = keras.Input((), dtype="int32", name="label")
+        inputs.append(y)
+        h = layers.Concatenate()([z, layers.Flatten()(layers.Embedding(NUM_CLASSES, r.emb_dim)(y))])
+    if r.arch == "peer":  # the TensorFlow DCGAN tutorial, layer for layer
+        h = layers.Dense(7 * 7 * 256, use_bias=False)(h)
+        h = layers.LeakyReLU()(layers.BatchNormalization()(h))
+        h = layers.Reshape((7, 7, 256))(h)
+        h = layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False)(h)
+        h = layers.LeakyReLU()(layers.BatchNormalization()(h))
+        h = layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False)(h)
+        h = layers.LeakyReLU()(layers.BatchNormalization()(h))
+        out = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh")(h)
+    else:  # compact DCGAN: 7x7xg_ch -> 14x14x(g_ch/2) -> 28x28x1
+        def norm_act(h):
+            if r.g_bn: h = layers.BatchNormalization(momentum=r.bn_momentum)(h)
+            return layers.LeakyReLU(0.2)(h)
+        h = norm_act(layers.Dense(7 * 7 * r.g_ch, use_bias=not r.g_bn)(h))
+        h = layers.Reshape((7, 7, r.g_ch))(h)
+        h = norm_act(layers.Conv2DTranspose(r.g_ch // 2, r.kernel, strides=2, padding="same", use_bias=not r.g_bn)(h))
+        out = layers.Conv2DTranspose(1, r.kernel, strides=2, padding="same", activation="tanh")(h)
+    return keras.Model(inputs if r.conditional else z, out, name="generator")
+
+
+def build_discriminator(r: Recipe) -> keras.Model:
+    "image [and label] -> one logit. Conditional: a projection discriminator, logit = w.h + embed(y).h (Miyato 2018)."
+    x = keras.Input((28, 28, 1), name="image")
+    if r.arch == "peer":
+        h = layers.Conv2D(64, 5, strides=2, padding="same")(x)
+        h = layers.Dropout(0.3)(layers.LeakyReLU()(h))
+        h = layers.Conv2D(128, 5, strides=2, padding="same")(h)
+        h = layers.Dropout(0.3)(layers.LeakyReLU()(h))
+    else:
+        h = x
+        for ch in (r.d_ch, 2 * r.d_ch):
+            h = layers.LeakyReLU(0.2)(_sn(layers.Conv2D(ch, r.kernel, strides=2, padding="same"), r)(h))
+            if r.d_dropout: h = layers.Dropout(r.d_dropout)(h)
+    h = layers.Flatten()(h)
+    logit = _sn(layers.Dense(1), r)(h)
+    if not r.conditional:
+        return keras.Model(x, logit, name="discriminator")
+    y = keras.Input((), dtype="int32", name="label")
+    embed = layers.Embedding(NUM_CLASSES, int(h.shape[-1]),
+                             embeddings_initializer=keras.initializers.RandomNormal(0, 0.02))
+    projection = layers.Dot(axes=1)([layers.Flatten()(embed(y)), h])
+    return keras.Model([x, y], layers.Add()([logit, projection]), name="discriminator")
+
+
+# ---------------------------------------------------------------------------- DiffAugment (Zhao et al. 2020)
+def diff_augment(x, policy: str, rng: tf.random.Generator):
+    "Differentiable translation (up to 1/8 of the side, background-filled) and cutout (a half-side square -> 0)."
+    b, size = tf.shape(x)[0], x.shape[1]
+    if "translation" in policy:
+        shift = size // 8
+        pad = tf.pad(x, [[0, 0], [shift, shift], [shift, shift], [0, 0]], constant_values=-1.0)  # background is -1
+        offsets = rng.uniform((b, 2), 0, 2 * shift + 1, dtype=tf.int32)
+        grid = tf.range(size)[None, :]
+        x = tf.gather(pad, grid + offsets[:, :1], axis=1, batch_dims=1)
+        x = tf.gather(x, grid + offsets[:, 1:], axis=2, batch_dims=1)
+    if "cutout" in policy:
+        half = size // 4  # a size/2 square
+        centre = rng.uniform((b, 2), 0, size, dtype=tf.int32)
+        grid = tf.range(size)[None, :]
+        keep_r = tf.abs(grid - centre[:, :1]) >= half  # (b, size)
+        keep_c = tf.abs(grid - centre[:, 1:]) >= half
+        mask = tf.cast(tf.logical_or(keep_r[:, :, None], keep_c[:, None, :]), x.dtype)
+        x = x * mask[..., None]
+    return x
+
+
+# ---------------------------------------------------------------------------- training
+class Trainer:
+    "Models, optimizers, the EMA generator and one compiled training step for a Recipe, on in-memory images."
+
+    def __init__(self, r: Recipe, images_uint8: np.ndarray, labels: np.ndarray, seed: int = 0):
+        self.r = r
+        keras.utils.set_random_seed(seed)
+        self.rng = tf.random.Generator.from_seed(seed)
+        self.images = tf.Variable(images_uint8, trainable=False, name="train_images")  # (N, 28, 28, 1) uint8
+        self.labels = tf.Variable(labels.astype("int32"), trainable=False, name="train_labels")
+        self.n = int(images_uint8.shape[0])
+        self.G, self.D = build_generator(r), build_discriminator(r)
+        self.opt_g = keras.optimizers.Adam(r.lr_g, beta_1=r.beta1, beta_2=r.beta2)
+        self.opt_d = keras.optimizers.Adam(r.lr_d, beta_1=r.beta1, beta_2=r.beta2)
+        self.opt_g.build(self.G.trainable_variables)
+        self.opt_d.build(self.D.trainable_variables)
+        if r.ema:
+            self.G_ema = build_generator(r)
+            self.G_ema.set_weights(self.G.get_weights())
+        else:
+            self.G_ema = None
+        self.step_count = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.steps = 0  # the same count in Python (no device sync to read it)
+        self._plain = tf.function(lambda: self._step(False), jit_compile=r.xla)
+        self._with_r1 = tf.function(lambda: self._step(True), jit_compile=r.xla) if r.r1 else None
+
+    @property
+    def sampler(self) -> keras.Model:
+        "The generator to sample from: the EMA copy where there is one."
+        return self.G_ema if self.G_ema is not None else self.G
+
+    def _d_logits(self, x, y, training=True):
+        if self.r.diffaug: x = diff_augment(x, self.r.diffaug, self.rng)
+        return self.D([x, y] if self.r.conditional else x, training=training)
+
+    def _losses(self, real_logits, fake_logits):
+        if self.r.loss == "hinge":
+            d = tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
+            return d, -tf.reduce_mean(fake_logits)
+        bce = lambda labels, logits: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+        d = bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
+        return d, bce(tf.ones_like(fake_logits), fake_logits)
+
+    def _step(self, r1: bool):
+        r, b = self.r, self.r.batch
+        idx = self.rng.uniform((b,), 0, self.n, dtype=tf.int32)
+        real = tf.cast(tf.gather(self.images, idx), tf.float32) / 127.5 - 1.0
+        y = tf.gather(self.labels, idx)  # the fakes use the real batch's labels (the class frequencies of the data)
+        z = self.rng.normal((b, r.latent_dim))
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.G([z, y] if r.conditional else z, training=True)
+            fake_logits = self._d_logits(fake, y)
+            if r1:
+                with tf.GradientTape() as r1_tape:
+                    r1_tape.watch(real)
+                    real_logits = self._d_logits(real, y)
+                grad = r1_tape.gradient(tf.reduce_sum(real_logits), real)
+                penalty = tf.reduce_mean(tf.reduce_sum(tf.square(grad), axis=[1, 2, 3]))
+            else:
+                real_logits = self._d_logits(real, y)
+            d_loss, g_loss = self._losses(real_logits, fake_logits)
+            if r1: d_loss += r.r1 / 2 * r.r1_every * penalty
+        self.opt_d.apply_gradients(zip(d_tape.gradient(d_loss, self.D.trainable_variables), self.D.trainable_variables))
+        self.opt_g.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables), self.G.trainable_variables))
+        self.step_count.assign_add(1)
+        if self.G_ema is not None:
+            t = tf.cast(self.step_count, tf.float32)
+            decay = tf.minimum(r.ema, (1.0 + t) / (10.0 + t)) if r.ema_warmup else tf.constant(r.ema)
+            for e, w in zip(self.G_ema.weights, self.G.weights):  # all weights, batch-norm statistics included
+                e.assign(decay * e + (1.0 - decay) * w)
+        return d_loss, g_loss
+
+    def step(self):
+        "One training step; returns the (discriminator, generator) losses as tensors."
+        lazy_r1 = self._with_r1 is not None and self.steps % self.r.r1_every == 0
+        self.steps += 1
+        return self._with_r1() if lazy_r1 else self._plain()
