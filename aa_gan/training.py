@@ -99,6 +99,7 @@ class StopOnSignal(keras.callbacks.Callback):
             except ValueError: pass  # not the main thread: leave the signals alone
 
     def on_epoch_begin(self, epoch, logs=None): self._epoch = epoch
+    def on_epoch_end(self, epoch, logs=None): self._epoch = epoch + 1  # a signal between epochs stops the next one
 
     def _handle(self, signum, frame):
         self.signum = signum
