@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from .core import keras
-from .core import CheckpointError, RunFailed, TrainingDiverged, warn
+from .core import CheckpointError, RunFailed, warn
 
 # %% ../nbs/11_checkpoints.ipynb #d6260f00
 def _values(variables) -> list: return [np.asarray(v) for v in variables]

@@ -22,9 +22,9 @@ import scipy.linalg
 from .core import keras, tf
 from keras import layers
 from .core import EvaluatorUnavailableError
-from .data import check_scale, output_scale, show_images
-from .data import load_dataset, CLASS_NAMES, STANDARD_DATASETS, _can_reach
-from .data import default_labels, num_classes
+from .data import check_scale, output_scale
+from .data import load_dataset, STANDARD_DATASETS, _can_reach
+from .data import default_labels
 from .gan import generate, latent_vectors
 from .gan import load_model
 

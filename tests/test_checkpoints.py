@@ -1,6 +1,5 @@
 import errno
 import os
-import warnings
 from pathlib import Path
 
 import keras

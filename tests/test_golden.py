@@ -3,7 +3,6 @@
 A change to the training core (label convention, label noise, learning rates, loss formulas, the order in which
 random numbers are drawn) changes these numbers; a refactoring that keeps behaviour does not.
 Regenerate only for a deliberate change of behaviour: `python tests/test_golden.py`."""
-import sys
 
 import numpy as np
 import pytest

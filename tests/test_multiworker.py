@@ -1,7 +1,6 @@
 """Multi-worker training for real: two worker processes on this machine's loopback, as a user tries a cluster before
 renting one. Every process is started with a hard time limit and killed whatever happens."""
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -9,9 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import pytest
 
 # One worker: train (or resume) through the library, then print a fingerprint of its networks and its losses
 WORKER = """

@@ -1,9 +1,6 @@
 """Every recipe by name (what make_gan builds for it, and one run from the command line), the gradient penalty, conditional
 generation, mixed precision. Several devices: tests/test_strategy.py; two worker processes: tests/test_multiworker.py."""
 import json
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest

@@ -1,5 +1,4 @@
 "Kill a command-line run, resume it, and compare with a run that was never interrupted."
-import os
 import re
 import shutil
 import signal
