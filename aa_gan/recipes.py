@@ -83,6 +83,7 @@ class Recipe:
     encoder_decoder: bool = False
     learning_rates: tuple = (2e-4, 2e-4)  # Adam's learning rates: (generator, discriminator)
     betas: tuple = (0.5, 0.999)  # Adam's beta_1 and beta_2
+    batch_size: int = 128  # images per step when the run does not say
     jit_compile: bool = True  # XLA by default (measured: about 1.5x for the small networks on CPU)
     description: str = ""
 
@@ -92,6 +93,10 @@ RECIPES = {r.name: r for r in [
     Recipe("fashiongan", architecture="fashiongan", **_ORIGINAL, description="the original FashionGAN recipe"),
     Recipe("mnist", architecture="mnist", **_ORIGINAL, description="the fully connected MNIST networks, trained the original way"),
     Recipe("dcgan", architecture="dcgan", **_ORIGINAL, description="DCGAN networks (32, 64, 128 px), trained the original way"),
+    Recipe("fast", architecture="fast", ema=0.999, batch_size=32,
+           description="the recommended recipe: small networks (half-width discriminator), non-saturating BCE, EMA generator, batch 32"),
+    Recipe("fast-cond", architecture="fast", ema=0.999, batch_size=32, conditional=True,
+           description="the fast recipe made class-conditional (label embedding in G, projection discriminator)"),
     Recipe("bce", description="small DCGAN-style networks, non-saturating BCE (the default loss)"),
     Recipe("hinge", loss="hinge", description="small networks, hinge loss"),
     Recipe("lsgan", loss="lsgan", description="small networks, least-squares loss"),

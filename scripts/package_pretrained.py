@@ -1,10 +1,13 @@
 """Ship a trained generator as the package's pretrained default, with a card of how it was made and how good it is.
 
-    aa-gan train --model bce+ema --epochs 10 --batch-size 128 --seed 0 --quiet --out runs/default_bce_ema
-    python scripts/package_pretrained.py runs/default_bce_ema [-n 10000]
+    aa-gan train --model fast --epochs 30 --seed 0 --quiet --out runs/pretrained_fast
+    python scripts/package_pretrained.py runs/pretrained_fast [-n 10000]
+    aa-gan train --model fast-cond --epochs 30 --seed 0 --quiet --out runs/pretrained_fast_cond
+    python scripts/package_pretrained.py runs/pretrained_fast_cond
 
 Copies RUN/generator.keras to aa_gan/weights/fashion_mnist_generator.keras (what `aa-gan generate` uses when no
---generator is given) and writes aa_gan/weights/fashion_mnist_generator.json: the run's settings (run.json), its
+--generator is given), or, for a conditional run, to fashion_mnist_conditional_generator.keras (what it uses with
+--label), and writes the .json card beside it: the run's settings (run.json), its
 epochs and wall time (from the monitor grids' times), the machine, `aa-gan evaluate` metrics at n images, and the
 SHA-256 of the shipped file (tests/test_pretrained.py checks that the card describes the file that ships).
 """
@@ -20,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEST = ROOT / "aa_gan" / "weights" / "fashion_mnist_generator.keras"
+WEIGHTS = ROOT / "aa_gan" / "weights"
+TRAIN_IMAGES = {"fashion_mnist": 60_000}  # images per epoch, for the card's step count
 
 
 def main(argv=None):
@@ -33,6 +37,11 @@ def main(argv=None):
     run = a.run
     if not (run / "generator.keras").exists(): p.error(f"{run} has no generator.keras: train first")
     config = json.loads((run / "run.json").read_text())
+    sys.path.insert(0, str(ROOT))
+    from aa_gan.recipes import get_recipe
+    conditional = get_recipe(config["model"]).conditional
+    DEST = WEIGHTS / ("fashion_mnist_conditional_generator.keras" if conditional else "fashion_mnist_generator.keras")
+    steps_per_epoch = config["steps_per_epoch"] or -(-TRAIN_IMAGES[config["dataset"]] // config["batch_size"])
     grids = sorted(run.glob("epoch_*.png"))
     times = [g.stat().st_mtime for g in grids]
     metrics_file = run / "metrics_pretrained.json"
@@ -44,7 +53,7 @@ def main(argv=None):
     seconds = a.seconds or (times[-1] - (run / "run.json").stat().st_mtime if times else None)
     card = {
         "recipe": config["model"], "dataset": config["dataset"], "epochs": len(grids), "batch_size": config["batch_size"],
-        "steps": len(grids) * 469 if config["steps_per_epoch"] is None else len(grids) * config["steps_per_epoch"],
+        "conditional": conditional, "steps": len(grids) * steps_per_epoch,
         "seed": config["seed"], "latent_dim": config["latent_dim"],
         "sha256": hashlib.sha256((run / "generator.keras").read_bytes()).hexdigest(),  # of the file copied to DEST
         "command": f"aa-gan train --model {config['model']} --epochs {len(grids)} --batch-size {config['batch_size']} "
@@ -55,9 +64,13 @@ def main(argv=None):
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}, "note": a.note,
     }
     DEST.parent.mkdir(exist_ok=True)
-    shutil.copy(run / "generator.keras", DEST)
+    tmp = DEST.with_name(f".tmp_{DEST.name}")  # whole or not at all: copy beside it, then rename over it
+    shutil.copy(run / "generator.keras", tmp)
+    os.replace(tmp, DEST)
     if hashlib.sha256(DEST.read_bytes()).hexdigest() != card["sha256"]: sys.exit(f"{DEST} differs from {run / 'generator.keras'} after copying")
-    DEST.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    tmp = DEST.with_name(f".tmp_{DEST.stem}.json")
+    tmp.write_text(json.dumps(card, indent=1) + "\n")
+    os.replace(tmp, DEST.with_suffix(".json"))
     print(json.dumps(card, indent=1))
     print(f"{DEST} ({DEST.stat().st_size / 1e6:.1f} MB)")
 
