@@ -15,7 +15,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,7 @@ def main(argv=None):
     config = json.loads((run / "run.json").read_text())
     sys.path.insert(0, str(ROOT))
     from aa_gan.recipes import get_recipe
+    from aa_gan.core import machine
     conditional = get_recipe(config["model"]).conditional
     DEST = WEIGHTS / ("fashion_mnist_conditional_generator.keras" if conditional else "fashion_mnist_generator.keras")
     steps_per_epoch = config["steps_per_epoch"] or -(-TRAIN_IMAGES[config["dataset"]] // config["batch_size"])
@@ -48,8 +48,6 @@ def main(argv=None):
     subprocess.run([str(Path(sys.executable).with_name("aa-gan")), "evaluate", "--generator", str(run / "generator.keras"),
                     "-n", str(a.n), "--seed", "0", "--json", str(metrics_file)], check=True, cwd=ROOT)
     metrics = json.loads(metrics_file.read_text())
-    with open("/proc/cpuinfo") as f:
-        cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), platform.processor())
     seconds = a.seconds or (times[-1] - (run / "run.json").stat().st_mtime if times else None)
     card = {
         "recipe": config["model"], "dataset": config["dataset"], "epochs": len(grids), "batch_size": config["batch_size"],
@@ -58,7 +56,7 @@ def main(argv=None):
         "sha256": hashlib.sha256((run / "generator.keras").read_bytes()).hexdigest(),  # of the file copied to DEST
         "command": f"aa-gan train --model {config['model']} --epochs {len(grids)} --batch-size {config['batch_size']} "
                    f"--seed {config['seed']} --out {run}",
-        "train_seconds": None if seconds is None else round(seconds), "machine": f"{cpu}, {os.cpu_count()} cores, CPU only",
+        "train_seconds": None if seconds is None else round(seconds), "machine": f"{machine()}, CPU only",
         "trained": datetime.fromtimestamp(times[-1] if times else 0, timezone.utc).strftime("%Y-%m-%d"),
         "evaluate": f"aa-gan evaluate -n {a.n} --seed 0 (domain classifier features)",
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}, "note": a.note,

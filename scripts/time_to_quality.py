@@ -301,8 +301,8 @@ def plot_samples(results: dict, path: Path):
 
 
 def machine() -> str:
-    name = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    return f"{name}, {len(os.sched_getaffinity(0))} cores usable, CPU only"
+    from aa_gan.core import machine as describe
+    return f"{describe()}, CPU only"
 
 
 # ---------------------------------------------------------------------------- main
