@@ -140,6 +140,10 @@ class GAN(keras.Model):
         "Images from the sampler: see `generate`."
         return generate(self.sampler, n, latents=latents, labels=labels, label=label, seed=seed)
 
+    def fit(self, *args, shuffle: bool = False, **kwargs):
+        "Keras' `fit`; GANs train on `tf.data` pipelines that shuffle themselves, so Keras' own shuffle is off."
+        return super().fit(*args, shuffle=shuffle, **kwargs)
+
     def _with_labels(self, x, labels): return x if labels is None else [x, labels]
 
     def _judge(self, images, labels, training: bool = True):
