@@ -97,8 +97,6 @@ RECIPES = {r.name: r for r in [
            description="the recommended recipe: small networks (half-width discriminator), non-saturating BCE, EMA generator, batch 32"),
     Recipe("fast-cond", architecture="fast", ema=0.999, batch_size=32, conditional=True,
            description="the fast recipe made class-conditional (label embedding in G, projection discriminator)"),
-    Recipe("dcgan-fast", architecture="dcgan", ema=0.999, batch_size=32,
-           description="DCGAN networks (32, 64, 128 px, colour) trained the fast way: BCE, Adam 2e-4 / 0.5, EMA, batch 32"),
     Recipe("bce", description="small DCGAN-style networks, non-saturating BCE (the default loss)"),
     Recipe("hinge", loss="hinge", description="small networks, hinge loss"),
     Recipe("lsgan", loss="lsgan", description="small networks, least-squares loss"),

@@ -26,7 +26,6 @@ BUILT = {
     "encdec": ("bce", 1, 0.0, None, False, False, True, (2e-4, 2e-4), (0.5, 0.999), True),
     "fast": ("bce", 1, 0.0, 0.999, False, False, False, (2e-4, 2e-4), (0.5, 0.999), True),
     "fast-cond": ("bce", 1, 0.0, 0.999, False, True, False, (2e-4, 2e-4), (0.5, 0.999), True),
-    "dcgan-fast": ("bce", 1, 0.0, 0.999, False, False, False, (2e-4, 2e-4), (0.5, 0.999), True),
 }
 
 
