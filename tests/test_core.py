@@ -60,7 +60,7 @@ def test_every_architecture_in_a_fresh_process():
     code = "import aa_gan.generator as g; print(g.build_generator('small').count_params(), sorted(g.GENERATORS))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.strip() == "960257 ['dcgan', 'fashiongan', 'mnist', 'small']", r.stdout
+    assert r.stdout.strip() == "960257 ['dcgan', 'fashiongan', 'fast', 'mnist', 'small']", r.stdout
 
 
 def definitions(name: str) -> list:
