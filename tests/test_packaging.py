@@ -12,10 +12,14 @@ def test_readme_is_made_from_index_notebook():
 
 
 def test_readme_test_command_is_what_ci_runs():
+    "README's test command is what .ci/run runs, and that script installs what the suite needs, then runs the whole suite."
     readme = (ROOT / "README.md").read_text()
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert "python -m pytest" in readme
-    assert any(line.strip() == "python -m pytest" for line in ci.splitlines())
+    ci = [l.strip() for l in (ROOT / ".ci" / "run").read_text().splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    assert "```sh\nbash scripts/test.sh\n```" in readme
+    assert ci[-1] == "exec bash scripts/test.sh"
+    script = (ROOT / "scripts" / "test.sh").read_text()
+    assert "dataset-fashion-mnist" in script and 'python -m pip install -q -e ".[dev]"' in script
+    assert script.rstrip().splitlines()[-1] == 'python -m pytest "$@"'
 
 
 def test_version_matches_settings():
