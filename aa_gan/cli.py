@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aa_gan.core as core  # light: the package's exceptions and `warn`; TensorFlow loads only when a command runs
 from .core import UserError, RunFailed
-from .core import TrainConfig, add_options, positive_int
+from .config import TrainConfig, add_options, positive_int
 
 # %% ../nbs/90_cli.ipynb #a7f0aafa
 class UsageError(UserError):
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
     e = sub.add_parser("evaluate", help="score a trained generator: FID, KID, classifier score, precision, recall",
-                       description="Generate N images and compare them with N real test images (see the 05_evaluation notebook).")
+                       description="Generate N images and compare them with N real test images (see the 10_evaluation notebook).")
     e.add_argument("--generator", required=True, metavar="FILE", help="a generator saved as .keras")
     e.add_argument("--dataset", default="fashion_mnist", help="real dataset to compare with (default: %(default)s)")
     e.add_argument("-n", type=positive_int, default=10_000, help="generated and real images (default: %(default)s)")
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/90_cli.ipynb #c6f5c68c
 def _train(args):
-    from aa_gan.training import train, resume_training
+    from aa_gan.runs import train, resume_training
     verbose = 2 if args.quiet else 1
     options = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
     if args.resume:
@@ -138,7 +138,7 @@ def _output_file(path, suffix: str, flag: str, overwrite: bool) -> Path:
 COMMANDS = {"train": _train, "generate": _generate, "evaluate": _evaluate}
 import aa_gan  # (only its version: the heavy modules are imported by the commands that need them)
 WEIGHTS = Path(aa_gan.__file__).parent / "weights"  # the generators that ship in the package, each with a .json card
-PRETRAINED_GENERATOR = WEIGHTS / "fashion_mnist_generator.keras"  # unconditional (see 04_results)
+PRETRAINED_GENERATOR = WEIGHTS / "fashion_mnist_generator.keras"  # unconditional (see 09_results)
 PRETRAINED_CONDITIONAL = WEIGHTS / "fashion_mnist_conditional_generator.keras"  # draws the class asked for with --label
 
 # %% ../nbs/90_cli.ipynb #b3e9d3b1

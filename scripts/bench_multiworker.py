@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Trains 1 warm-up epoch, then times `steps` steps; prints images/s (of the global batch) as JSON
 TIMED = """
 import json, sys, time, keras
-from aa_gan.training import train
+from aa_gan.runs import train
 recipe, steps, batch, out, strategy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5] or None
 class Clock(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):

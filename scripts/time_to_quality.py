@@ -1,8 +1,10 @@
 """Time to quality: train GAN contenders for a wall-clock budget on Fashion-MNIST and score them as they go.
 
-Each contender (see `ttq_models.py`: `peer` is the TensorFlow DCGAN tutorial's recipe, `fast` and `fast-cond` the
-fast recipes found by the ablation; `name:key=value,...` changes one knob) trains on the 60,000 training images in
-its OWN fresh Python process, one after the other. At fixed amounts of training time (`--times`, minutes) the
+Each contender trains on the 60,000 training images in its OWN fresh Python process, one after the other. A
+contender is either a recipe of the package (`fast`, `fast-cond`, or any name `aa-gan train --model` takes), trained
+through the package's own path: `make_gan` builds it, `load_training_data` feeds it and `aa_gan.training.fit` trains
+it, as `aa-gan train` does; or `peer`, the TensorFlow DCGAN tutorial's recipe as published, a plain model written from
+its description (`ttq_models.py`; `peer:key=value,...` changes one of its knobs). At fixed amounts of training time (`--times`, minutes) the
 clock stops, the sampling generator (the EMA copy where there is one) is saved atomically as
 `CKPT/<contender>/gen_<minutes>min.keras`, and the clock restarts. Training time counts everything from the first
 training step on (graph tracing and XLA compilation included), but not loading the data, building the models or
@@ -68,79 +70,141 @@ def _atomic_json(path: Path, obj):
 
 
 # ---------------------------------------------------------------------------- training (worker process)
+def is_peer(spec: str) -> bool: return spec.split(":")[0] == "peer"
+
+
 def run_recipe(spec: str, batch: int | None, no_xla: bool):
-    "The Recipe a contender spec trains with, after the command line's --batch and --no-xla."
+    "The recipe a contender spec trains with, after the command line's --batch and --no-xla: the peer's knobs, or the package's Recipe."
     import dataclasses
-    from ttq_models import parse_contender
-    recipe = parse_contender(spec)
-    if batch: recipe = dataclasses.replace(recipe, batch=batch)
-    if no_xla: recipe = dataclasses.replace(recipe, xla=False)
+    if is_peer(spec):
+        from ttq_models import parse_contender
+        recipe = parse_contender(spec)
+        if batch: recipe = dataclasses.replace(recipe, batch=batch)
+        if no_xla: recipe = dataclasses.replace(recipe, xla=False)
+        return recipe
+    from aa_gan.recipes import get_recipe
+    recipe = get_recipe(spec)
+    if batch: recipe = dataclasses.replace(recipe, batch_size=batch)
+    if no_xla: recipe = dataclasses.replace(recipe, jit_compile=False)
     return recipe
+
+
+def describe(recipe) -> dict:
+    "A contender's settings as JSON, with the two fields the scorer reads: `conditional` and `latent_dim`."
+    import dataclasses
+    if hasattr(recipe, "describe"): return recipe.describe()
+    return {**{k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(recipe).items()}, "latent_dim": 128}
+
+
+class Clock:
+    "Training time at fixed targets: `tick(steps)` after each step saves the sampling generator when a target is reached."
+    def __init__(self, spec, folder: Path, times, clock: str, batch: int, save):
+        self.spec, self.folder, self.targets, self.batch, self.save = spec, folder, sorted(times), batch, save
+        self.now = time.process_time if clock == "cpu" else time.perf_counter
+        self.clock, self.log, self.losses = clock, [], []
+        self.train_s = self.wall_s = self.cpu_s = 0.0
+        self.step_s, self.steps = None, 0
+
+    def start(self): self.t0, self.w0, self.c0 = self.now(), time.perf_counter(), time.process_time()
+
+    def tick(self, d_loss: float, g_loss: float) -> bool:
+        "Count one finished step; save at the targets it reaches; False when every target is done (or a loss is not finite)."
+        import numpy as np
+        dt = self.now() - self.t0
+        self.train_s += dt; self.wall_s += time.perf_counter() - self.w0; self.cpu_s += time.process_time() - self.c0
+        self.steps += 1
+        self.step_s = dt if self.step_s is None or self.steps <= 3 else 0.9 * self.step_s + 0.1 * dt  # the first steps trace/compile
+        if self.steps % 50 == 0 or self.steps <= 2: self.losses.append((self.steps, round(self.train_s, 2), d_loss, g_loss))
+        if not (np.isfinite(d_loss) and np.isfinite(g_loss)):
+            print(f"[{self.spec}] non-finite loss at step {self.steps}: d {d_loss}, g {g_loss}; stopping", flush=True)
+            return False
+        while self.targets and self.train_s + self.step_s / 2 >= self.targets[0] * 60:  # clock stopped from here
+            m = self.targets.pop(0)
+            path = gen_path(self.folder, m)
+            self.save(path)
+            row = {"minutes": m, "train_s": round(self.train_s, 2), "wall_s": round(self.wall_s, 2), "cpu_s": round(self.cpu_s, 2),
+                   "steps": self.steps, "images_seen": self.steps * self.batch,
+                   "images_per_s": round(self.steps * self.batch / self.train_s, 1), "d_loss": d_loss, "g_loss": g_loss,
+                   "file": path.name}
+            self.log.append(row)
+            print(f"[{self.spec}] {m:g} min ({self.clock} clock; wall {self.wall_s:.0f} s, CPU {self.cpu_s:.0f} s): step "
+                  f"{self.steps:,}, {row['images_seen']:,} images ({row['images_per_s']} images/s), d {d_loss:.3f} "
+                  f"g {g_loss:.3f} -> {path}", flush=True)
+        self.start()
+        return bool(self.targets)
 
 
 def train_worker(spec: str, folder: Path, times: list[float], seed: int, threads: int | None, batch: int | None,
                  clock: str = "wall", no_xla: bool = False):
     "Train one contender in this (fresh) process, saving its sampling generator at each training time in `times`."
-    import numpy as np
     set_threads(threads)
+    folder.mkdir(parents=True, exist_ok=True)
+    recipe = run_recipe(spec, batch, no_xla)
+    print(f"[{spec}] {recipe}", flush=True)
+    cpu0, wall0, load0 = time.process_time(), time.perf_counter(), os.getloadavg()[0]
+    train = _train_peer if is_peer(spec) else _train_package
+    clock_, (g_params, d_params) = train(spec, recipe, folder, times, seed, clock)
+    info = {"spec": spec, "recipe": describe(recipe), "path": "peer (ttq_models.py)" if is_peer(spec) else "package (make_gan + fit)",
+            "seed": seed, "threads": threads, "times": times, "clock": clock,
+            "checkpoints": clock_.log, "losses": clock_.losses, "train_s": clock_.train_s, "steps": clock_.steps,
+            "cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - wall0,
+            "load_average": [load0, os.getloadavg()[0]], "g_params": g_params, "d_params": d_params}
+    _atomic_json(folder / "train.json", info)
+
+
+def _save_atomic(model, path: Path):
+    tmp = path.with_name(f".tmp_{path.name}")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def _train_peer(spec, recipe, folder, times, seed, clock):
+    "The peer: its own plain training loop on in-memory images (ttq_models.Trainer)."
+    import numpy as np
     from aa_gan.evaluation import load_split
     from ttq_models import Trainer
-
-    recipe = run_recipe(spec, batch, no_xla)
     x, y = load_split(DATASET, "train", n=None, with_labels=True)  # [0, 1] floats
     images = np.round(np.asarray(x, np.float32).reshape(-1, 28, 28, 1) * 255).astype(np.uint8)
     trainer = Trainer(recipe, images, np.asarray(y), seed=seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"[{spec}] {recipe}", flush=True)
-    print(f"[{spec}] G {trainer.G.count_params():,} params, D {trainer.D.count_params():,} params; "
-          f"{len(images):,} training images", flush=True)
-
-    targets = sorted(times)
-    now = time.process_time if clock == "cpu" else time.perf_counter
-    log, losses = [], []
-    train_s, wall_s, cpu_s, step_s, steps = 0.0, 0.0, 0.0, None, 0
-    cpu0, wall0, load0 = time.process_time(), time.perf_counter(), os.getloadavg()[0]
-    while targets:
-        t0, w0, c0 = now(), time.perf_counter(), time.process_time()
+    print(f"[{spec}] G {trainer.G.count_params():,} params, D {trainer.D.count_params():,} params; {len(images):,} images", flush=True)
+    c = Clock(spec, folder, times, clock, recipe.batch, lambda path: _save_atomic(trainer.sampler, path))
+    c.start()
+    while True:
         d_loss, g_loss = trainer.step()
-        d_loss, g_loss = float(d_loss), float(g_loss)  # waits for the step to finish
-        dt = now() - t0
-        train_s += dt
-        wall_s += time.perf_counter() - w0
-        cpu_s += time.process_time() - c0
-        steps += 1
-        step_s = dt if step_s is None or steps <= 3 else 0.9 * step_s + 0.1 * dt  # the first steps trace/compile
-        if steps % 50 == 0 or steps <= 2: losses.append((steps, round(train_s, 2), d_loss, g_loss))
-        if not (np.isfinite(d_loss) and np.isfinite(g_loss)):
-            print(f"[{spec}] non-finite loss at step {steps}: d {d_loss}, g {g_loss}; stopping", flush=True)
-            break
-        while targets and train_s + step_s / 2 >= targets[0] * 60:  # clock stopped from here
-            m = targets.pop(0)
-            path = gen_path(folder, m)
-            tmp = path.with_name(f".tmp_{path.name}")
-            trainer.sampler.save(tmp)
-            os.replace(tmp, path)
-            row = {"minutes": m, "train_s": round(train_s, 2), "wall_s": round(wall_s, 2), "cpu_s": round(cpu_s, 2),
-                   "steps": steps, "images_seen": steps * recipe.batch,
-                   "images_per_s": round(steps * recipe.batch / train_s, 1), "d_loss": d_loss, "g_loss": g_loss,
-                   "file": path.name}
-            log.append(row)
-            print(f"[{spec}] {m:g} min ({clock} clock; wall {wall_s:.0f} s, CPU {cpu_s:.0f} s): step {steps:,}, "
-                  f"{row['images_seen']:,} images ({row['images_per_s']} images/s), d {d_loss:.3f} g {g_loss:.3f} "
-                  f"-> {path}", flush=True)
-    info = {"spec": spec, "recipe": recipe.describe(), "seed": seed, "threads": threads, "times": times, "clock": clock,
-            "checkpoints": log, "losses": losses, "train_s": train_s, "steps": steps,
-            "cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - wall0,
-            "load_average": [load0, os.getloadavg()[0]],
-            "g_params": trainer.G.count_params(), "d_params": trainer.D.count_params()}
-    _atomic_json(folder / "train.json", info)
+        if not c.tick(float(d_loss), float(g_loss)): break  # float() waits for the step to finish
+    return c, (trainer.G.count_params(), trainer.D.count_params())
+
+
+def _train_package(spec, recipe, folder, times, seed, clock):
+    "A recipe of the package, through the package: make_gan, load_training_data and fit, as `aa-gan train` trains it."
+    import keras
+    from aa_gan.data import CLASS_NAMES, output_scale
+    from aa_gan.folders import load_training_data
+    from aa_gan.gan import save_model
+    from aa_gan.recipes import make_gan
+    from aa_gan.training import fit
+    names = CLASS_NAMES[DATASET] if recipe.conditional else None
+    keras.utils.set_random_seed(seed)
+    gan = make_gan(recipe, seed=seed, class_names=names)
+    data, steps = load_training_data(DATASET, tuple(gan.generator.output_shape[1:]), output_scale(gan.generator),
+                                     recipe.batch_size, seed=seed, class_names=names)
+    c = Clock(spec, folder, times, clock, recipe.batch_size, lambda path: save_model(gan.sampler, path))
+
+    class Timed(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None): c.start()
+        def on_train_batch_end(self, batch, logs=None):
+            if not c.tick(float(logs["d_loss"]), float(logs["g_loss"])): self.model.stop_training = True
+
+    print(f"[{spec}] G {gan.generator.count_params():,} params, D {gan.discriminator.count_params():,} params", flush=True)
+    fit(gan, data, epochs=10_000, steps_per_epoch=steps, callbacks=[Timed()], verbose=0)
+    return c, (gan.generator.count_params(), gan.discriminator.count_params())
 
 
 def needs_training(folder: Path, spec: str, times, seed, threads, batch, clock, no_xla) -> bool:
     "Whether `folder` lacks a finished run of this contender with these settings."
     try: info = json.loads((folder / "train.json").read_text())
     except (OSError, ValueError): return True
-    same = (info["recipe"] == run_recipe(spec, batch, no_xla).describe() and info["seed"] == seed
+    same = (info["recipe"] == json.loads(json.dumps(describe(run_recipe(spec, batch, no_xla)))) and info["seed"] == seed
             and info["threads"] == threads
             and sorted(info["times"]) == sorted(times) and info.get("clock", "wall") == clock)
     return not (same and all(gen_path(folder, m).exists() for m in times))
@@ -152,6 +216,7 @@ def score_contender(folder: Path, info: dict, n: int, seed: int, extractor, real
     import keras
     import numpy as np
     from aa_gan.evaluation import compute_metrics
+    from aa_gan.gan import load_model
     cache_path = folder / "scores.json"
     try: cache = json.loads(cache_path.read_text())
     except (OSError, ValueError): cache = {}
@@ -166,7 +231,7 @@ def score_contender(folder: Path, info: dict, n: int, seed: int, extractor, real
         key = f"n={n},seed={seed},file={ck['file']},mtime={path.stat().st_mtime_ns}"
         if key not in cache:
             t0 = time.perf_counter()
-            gen = keras.models.load_model(path, compile=False)
+            gen = load_model(path, "generator")
             fake = np.concatenate([np.asarray(gen([z[s:s + 500], labels[s:s + 500]] if conditional else z[s:s + 500],
                                                   training=False)) for s in range(0, n, 500)])
             fake_f, fake_p = extractor(fake, scale="-1,1")
@@ -310,7 +375,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--contenders", nargs="+", default=["peer", "fast", "fast-cond"],
-                   help="recipes of ttq_models.RECIPES, optionally with overrides: name:key=value,...")
+                   help="recipes of the package (fast, fast-cond, hinge+ema, ...) and the peer (peer[:key=value,...])")
     p.add_argument("--times", nargs="+", type=float, default=None, help="training minutes at which to save (floats)")
     p.add_argument("-n", type=int, default=None, help="generated and real test images per score (default 10,000)")
     p.add_argument("--threads", type=int, default=None, help="TensorFlow intra- and inter-op threads")
@@ -337,12 +402,13 @@ def main(argv=None):
     no_xla = a.no_xla or a.smoke  # XLA's compilation alone would outlast a smoke run's budget
     out = Path(a.out); ckpt = Path(a.ckpt_dir) if a.ckpt_dir else out
     from ttq_models import contender_dir_name, parse_contender
+    check = lambda spec: parse_contender(spec) if is_peer(spec) else run_recipe(spec, None, False)
 
     if a.worker:
         return train_worker(a.worker, ckpt / contender_dir_name(a.worker), times, a.seed, a.threads, batch, a.clock,
                             no_xla)
 
-    for spec in a.contenders: parse_contender(spec)  # fail early on a typo
+    for spec in a.contenders: check(spec)  # fail early on a typo
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     for spec in a.contenders:

@@ -87,7 +87,7 @@ def test_one_of_each():
     keras_loads = [p.stem for p in PACKAGE.glob("*.py") for line in p.read_text().splitlines()
                    if "keras.saving.load_model(" in line or "keras.models.load_model(" in line]
     assert keras_loads == ["gan"]  # every .keras file is read by gan.load_model, which checks what it is
-    assert {"evaluation", "finetune", "cli"} <= set(calls("load_model"))
+    assert {"evaluation", "gan", "cli"} <= set(calls("load_model"))  # gan: load_pretrained (fine-tuning)
     assert definitions("default_labels") == ["data.default_labels"]
     assert "standard_normal" not in "".join(p.read_text() for p in PACKAGE.glob("*.py") if p.stem not in ("gan", "_modidx"))
 
@@ -106,7 +106,7 @@ def test_wrong_kind_of_file_is_one_clear_error(tmp_path, capsys):
 def test_fid_callback_on_a_conditional_run(tmp_path):
     "FIDCallback draws from a conditional generator with every class in turn (it used to fail: two named inputs)."
     from aa_gan.evaluation import FIDCallback, load_split
-    from aa_gan.training import train
+    from aa_gan.runs import train
     fid = FIDCallback(load_split("fashion_mnist", "test", n=200, seed=0), verbose=False)
     _, logs = train(model="cgan", epochs=1, steps_per_epoch=1, batch_size=8, max_images=32, seed=0, out_dir=str(tmp_path / "c"),
                     verbose=0, callbacks=[fid])
@@ -115,7 +115,7 @@ def test_fid_callback_on_a_conditional_run(tmp_path):
 
 def test_default_labels_cycle_through_every_class():
     from aa_gan.data import CLASS_NAMES, default_labels
-    from aa_gan.dcgan import small_generator
+    from aa_gan.small import small_generator
     g = small_generator(num_classes=10, class_names=CLASS_NAMES["fashion_mnist"])
     labels = default_labels(g, 30)
     assert labels.reshape(3, 10).tolist() == [list(range(10))] * 3  # a grid of 10 columns: every class once per row

@@ -12,7 +12,7 @@ def test_registered_without_importing_the_module():
 
 
 def test_parameter_counts_64x64x3():
-    "The counts stated in nbs/08_dcgan.ipynb."
+    "The counts stated in nbs/06_dcgan.ipynb."
     g, d = build_generator("dcgan"), build_discriminator("dcgan")
     assert g.output_shape == (None, 64, 64, 3) and d.input_shape == (None, 64, 64, 3)
     assert g.count_params() == 3_838_723

@@ -4,8 +4,8 @@ import pytest
 from PIL import Image
 
 import keras
-from aa_gan.finetune import freeze_layers, load_pretrained, weighted_layers
-from aa_gan.training import train
+from aa_gan.gan import freeze_layers, load_pretrained, weighted_layers
+from aa_gan.runs import train
 from test_cli import aa_gan
 
 

@@ -22,7 +22,7 @@ GOLDEN = {
 
 
 def losses(recipe, out_dir):
-    from aa_gan.training import train
+    from aa_gan.runs import train
     _, logs = train(dataset="fashion_mnist", model=recipe, out_dir=str(out_dir), **RUN)
     return {k: [float(v) for v in vals] for k, vals in logs.items() if k.endswith("loss") or k == "recon"}
 

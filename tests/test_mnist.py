@@ -7,7 +7,7 @@ from aa_gan.generator import build_generator
 
 
 def test_parameter_counts_and_layers():
-    "The counts stated in nbs/06_mnist.ipynb."
+    "The counts stated in nbs/05_mnist.ipynb."
     g, d = build_generator("mnist"), build_discriminator("mnist")
     assert g.count_params() == 1_500_688 and d.count_params() == 533_505
     assert g.output_shape == (None, 28, 28, 1)

@@ -49,7 +49,7 @@ def test_pretrained_card_describes_the_shipped_file(conditional):
 
 
 def gaussian_blur(images, sigma: float = 1.0):
-    "The blur of 05_evaluation's calibration set 'blurred (sigma 1)': a separable Gaussian along the rows, then the columns."
+    "The blur of 10_evaluation's calibration set 'blurred (sigma 1)': a separable Gaussian along the rows, then the columns."
     r = int(3 * sigma); t = np.arange(-r, r + 1); k = np.exp(-t**2 / (2 * sigma**2)); k /= k.sum()
     x = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 1, images)
     return np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 2, x)

@@ -7,7 +7,7 @@ import pytest
 
 from aa_gan.cli import main
 
-# Parameter counts stated in nbs/12_recipes.ipynb: (generator, discriminator)
+# Parameter counts stated in nbs/07_recipes.ipynb: (generator, discriminator)
 COUNTS = {"bce": (960_257, 138_561), "hinge": (960_257, 138_561), "lsgan": (960_257, 138_561),
           "wgan-gp": (960_257, 138_561), "hinge+sn+ema": (960_257, 138_754), "cgan": (1_161_281, 201_281),
           "encdec": (960_257, 138_561), "fast": (960_257, 36_513), "fast-cond": (1_161_281, 67_873)}
@@ -81,7 +81,7 @@ def test_gradient_penalty_of_a_linear_critic():
 def test_the_label_decides_what_a_conditional_generator_draws(tmp_path):
     "Two classes a glance tells apart (dark and light images): after 200 small steps each label draws its own class."
     from PIL import Image
-    from aa_gan.training import train
+    from aa_gan.runs import train
     root, rng = tmp_path / "shades", np.random.default_rng(0)
     for name, level in (("dark", 30), ("light", 225)):
         (root / name).mkdir(parents=True)

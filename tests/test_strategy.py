@@ -16,7 +16,7 @@ MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np, keras
-    from aa_gan.training import train, resume_training
+    from aa_gan.runs import train, resume_training
     out, recipe, BATCH = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
     class Spy(keras.callbacks.Callback):

@@ -7,7 +7,8 @@ from aa_gan.discriminator import build_discriminator
 from aa_gan.generator import build_generator
 from aa_gan.data import output_scale
 from aa_gan.gan import GAN, Loss, noisy_label_bce
-from aa_gan.training import ModelMonitor, notebook_budget, Budget, SMALL_BUDGET
+from aa_gan.training import ModelMonitor
+from aa_gan.core import notebook_budget, Budget, SMALL_BUDGET
 
 
 @pytest.fixture()
@@ -124,7 +125,7 @@ def test_output_scale():
 
 def test_tensorboard_logs(tmp_path):
     pytest.importorskip("tensorboard")
-    from aa_gan.training import train
+    from aa_gan.runs import train
     train(epochs=1, steps_per_epoch=1, batch_size=4, max_images=16, out_dir=tmp_path, verbose=0, tensorboard=True)
     events = list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
     assert events, "no TensorBoard event file was written"

@@ -1,0 +1,113 @@
+"""One source for every number (issue 19): what README.md and the notebooks' text say about the shipped generators and
+the time-to-quality benchmark must be what their cards and JSON files say. A stale number (an old card's FID, a speed
+measured before the last change) fails here, naming the place and the source."""
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "aa_gan" / "weights"
+TTQ = ROOT / "images" / "ttq" / "time_to_quality.json"
+
+
+def sources() -> dict:
+    "The cards of the shipped generators and the time-to-quality results, as read by the claims below."
+    card = lambda name: json.loads((WEIGHTS / f"{name}.json").read_text())
+    return {"default": card("fashion_mnist_generator"), "conditional": card("fashion_mnist_conditional_generator"),
+            "ttq": json.loads(TTQ.read_text())}
+
+
+def _card(c: dict) -> dict:
+    m = c["metrics"]
+    out = {"recipe": c["recipe"], "epochs": str(c["epochs"]), "minutes": str(round(c["train_seconds"] / 60)),
+           "fid": f"{m['fid']:.1f}", "precision": f"{m['precision']:.2f}", "recall": f"{m['recall']:.2f}"}
+    if "class_agreement" in m: out["agreement"] = f"{m['class_agreement']:.2f}"
+    return out
+
+
+# Each claim: a pattern over whitespace-normalised text whose named groups must equal what the source says
+CLAIMS = {
+    "README caption of the shipped default": (
+        r"the `(?P<recipe>[\w-]+)` recipe after (?P<epochs>\d+) epochs, (?P<minutes>\d+) minutes on two CPU cores; "
+        r"FID (?P<fid>[\d.]+) and recall (?P<recall>[\d.]+) on 10,000 images", lambda s: _card(s["default"])),
+    "README caption of the shipped conditional": (
+        r"It is the `(?P<recipe>[\w-]+)` recipe after (?P<epochs>\d+) epochs, (?P<minutes>\d+) minutes on two CPU cores\. "
+        r"FID (?P<fid>[\d.]+) and class agreement (?P<agreement>[\d.]+) on 10,000 images", lambda s: _card(s["conditional"])),
+    "table row of the shipped default": (
+        r"\*\*shipped default\*\*: `(?P<recipe>[\w-]+)`, (?P<epochs>\d+) epochs, (?P<minutes>\d+) min[^|]*\| "
+        r"\*\*(?P<fid>[\d.]+)\*\* \| (?P<precision>[\d.]+) \| \*\*(?P<recall>[\d.]+)\*\*", lambda s: _card(s["default"])),
+    "table row of the shipped conditional": (
+        r"\*\*shipped conditional\*\*: `(?P<recipe>[\w-]+)`, (?P<epochs>\d+) epochs, (?P<minutes>\d+) min[^|]*\| "
+        r"\*\*(?P<fid>[\d.]+)\*\* \| (?P<precision>[\d.]+) \| (?P<recall>[\d.]+) \| \*\*(?P<agreement>[\d.]+)\*\*",
+        lambda s: _card(s["conditional"])),
+    "how far the shipped generators miss their targets": (
+        r"Both are missed, by (?P<default>[\d.]+)x and (?P<conditional>[\d.]+)x",
+        lambda s: {"default": f"{s['default']['metrics']['fid'] / 15:.1f}", "conditional": f"{s['conditional']['metrics']['fid'] / 8:.1f}"}),
+    "the benchmark's 10-minute FIDs": (
+        r"FID (?P<fast>[\d.]+) unconditional \(target 50\) and (?P<cond>[\d.]+) conditional",
+        lambda s: {"fast": f"{_ttq_row(s, 'fast', 10)['fid']:.0f}", "cond": f"{_ttq_row(s, 'fast-cond', 10)['fid']:.0f}"}),
+}
+
+
+def _ttq_row(s: dict, contender: str, minutes: float) -> dict:
+    return next(r for r in s["ttq"]["results"][contender]["rows"] if r["minutes"] == minutes)
+
+
+def texts() -> dict:
+    "README.md and every notebook's markdown, whitespace-normalised, by place."
+    out = {"README.md": " ".join((ROOT / "README.md").read_text().split())}
+    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        out[f"nbs/{nb.name}"] = " ".join(" ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").split())
+    return out
+
+
+def contradictions(texts: dict, src: dict, claims=CLAIMS) -> list:
+    "Every stated number that its source contradicts, and every claim stated nowhere, as readable lines."
+    found = []
+    for name, (pattern, expected) in claims.items():
+        want, hits = expected(src), 0
+        for place, text in texts.items():
+            for m in re.finditer(pattern, text):
+                hits += 1
+                bad = {k: (v, want[k]) for k, v in m.groupdict().items() if k in want and v != want[k]}
+                found += [f"{place}: {name}: states {k} {v}, its source says {w}" for k, (v, w) in bad.items()]
+        if not hits: found.append(f"{name}: stated nowhere (pattern {pattern!r})")
+    return found
+
+
+def ttq_table_rows(src: dict) -> list:
+    "README's quality-per-minute table rows, as time_to_quality.json gives them."
+    label = {"peer": "peer (TF DCGAN tutorial)", "fast": "`fast`", "fast-cond": "`fast-cond` (class agreement)"}
+    rows = []
+    for name, result in src["ttq"]["results"].items():
+        cells = []
+        for r in result["rows"]:
+            cell = f"{r['fid']:.1f} / {r['precision']:.2f} / {r['recall']:.2f}"
+            if "class_agreement" in r: cell += f" ({r['class_agreement']:.2f})"
+            cells.append(cell)
+        rows.append(f"| {label.get(name, name)} | {result['rows'][-1]['images_per_s']:.0f} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def test_stated_numbers_match_their_cards():
+    assert contradictions(texts(), sources()) == []
+
+
+def test_readme_quality_table_is_the_benchmark_json():
+    readme = (ROOT / "README.md").read_text().splitlines()
+    missing = [row for row in ttq_table_rows(sources()) if row not in readme]
+    assert not missing, f"README.md's quality-per-minute table is not time_to_quality.json's; expected rows: {missing}"
+
+
+def test_the_checks_can_fail():
+    "A stale FID, a wrong epoch count and a claim that disappeared are each reported."
+    src, good = sources(), texts()
+    stale = {k: v.replace(f"FID {_card(src['default'])['fid']} and recall", "FID 152.9 and recall") for k, v in good.items()}
+    assert any("states fid 152.9, its source says" in p for p in contradictions(stale, src))
+    wrong = {k: v.replace(f"after {src['conditional']['epochs']} epochs", "after 10 epochs") for k, v in good.items()}
+    assert any("states epochs 10" in p for p in contradictions(wrong, src))
+    assert any("stated nowhere" in p for p in contradictions({"README.md": ""}, src))
+    moved = {**src, "ttq": json.loads(json.dumps(src["ttq"]))}
+    next(iter(moved["ttq"]["results"].values()))["rows"][0]["fid"] += 1.0
+    assert ttq_table_rows(moved) != ttq_table_rows(src)
