@@ -33,7 +33,7 @@ def option(default, help: str, **cli):
 class TrainConfig:
     "Everything that defines a training run: `run.json` stores it, and `aa-gan train`'s options are made from its fields."
     dataset: str = option("fashion_mnist", "a standard dataset (fashion_mnist, mnist) or the path of a folder of images, searched recursively", metavar="NAME|FOLDER")
-    model: str = option("fashiongan", "a recipe (fast and fast-cond, the recommended ones; bce, hinge, lsgan, wgan-gp, cgan, encdec, with +ema and/or +sn) or an architecture trained the original way (fashiongan, mnist, dcgan); see the 07_recipes notebook", metavar="RECIPE")
+    model: str | None = option(None, "a recipe (fast and fast-cond, the recommended ones; bce, hinge, lsgan, wgan-gp, cgan, encdec, with +ema and/or +sn) or an architecture trained the original way (fashiongan, mnist, dcgan); see the 07_recipes notebook. Default: fashiongan for a standard dataset; for a folder, fast, or fast-cond when it has class sub-folders", metavar="RECIPE")
     epochs: int = option(20, "passes over the data, each of --steps-per-epoch steps or the whole dataset")
     steps_per_epoch: int | None = option(None, "steps per epoch (default: the whole dataset)")
     batch_size: int | None = option(None, "images per step (default: the recipe's, 32 for fast and fast-cond, 128 for the others); with --strategy, the global batch over all devices")
@@ -52,6 +52,11 @@ class TrainConfig:
     guard: bool = option(True, "stop on NaN losses or a discriminator that has won", flag="--no-guard")
     tensorboard: bool = option(False, "also log to DIR/tensorboard (needs the tensorboard package)")
     deterministic: bool = option(False, "TensorFlow op determinism (for repeatable GPU runs; slower)")
+    g_lr: float | None = option(None, "the generator's Adam learning rate (default: the recipe's, 2e-4 for fast)", flag="--g-lr", metavar="LR")
+    d_lr: float | None = option(None, "the discriminator's Adam learning rate (default: the recipe's)", flag="--d-lr", metavar="LR")
+    ema: float | None = option(None, "decay of the exponential moving average of the generator that draws, e.g. 0.999; 0 turns it off (default: the recipe's)", metavar="DECAY")
+    augment: str | None = option(None, "DiffAugment of every image the discriminator sees: color, translation, cutout (comma-separated) or none (default: all three for a folder of fewer than 10,000 images, none otherwise)", metavar="POLICY")
+    augment_p: float = option(1.0, "the probability of each augmentation per image: 1 is DiffAugment, lower is weaker", metavar="P")
     precision: str = option("float32", "compute precision: bfloat16 pays off on CPUs with AVX-512 BF16 or AMX, float16 on GPUs", choices=("float32", "bfloat16", "float16"))
     jit_compile: bool | None = option(None, "compile the training step with XLA (default: the recipe's own choice, by measurement)", flag="--xla")
     strategy: str | None = option(None, "train on several devices: mirrored (all GPUs of this machine, or its CPU devices), multiworker (machines described by TF_CONFIG)", choices=("mirrored", "multiworker"))
@@ -71,6 +76,12 @@ class TrainConfig:
                 raise ValueError(f"{f.name} must be {what}{' or None' if optional else ''}, got {value!r}.")
             if "choices" in f.metadata and value not in f.metadata["choices"]:
                 raise ValueError(f"{f.name} must be one of {', '.join(map(str, f.metadata['choices']))}, got {value!r}.")
+        for name, low, high in (("g_lr", 0.0, 1.0), ("d_lr", 0.0, 1.0), ("ema", 0.0, 1.0), ("augment_p", 0.0, 1.0)):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high
+                                      or (value == high and name != "augment_p") or (value == low and name.endswith("lr"))):
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(f"{name} ({flag}) must be in {'(' if name.endswith('lr') else '['}{low:g}, {high:g}{']' if name == 'augment_p' else ')'}, got {value!r}.")
         if self.freeze and self.init_from is None:
             raise ValueError("freeze needs init_from (--freeze needs --init-from): freezing layers of untrained networks would keep them random.")
         if self.tensorboard:

@@ -70,6 +70,7 @@ def gradient_penalty(critic, real, fake, seed=None, training: bool = True, label
 import numpy as np
 from .core import keras, tf
 from .data import default_labels, num_classes
+from .augment import check_policy, diff_augment
 
 def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
     "`n` standard-normal latent vectors as float32 numpy, repeatable with `seed` (for sampling outside training)."
@@ -106,6 +107,8 @@ class GAN(keras.Model):
         gp_weight: float = 0.0,  # weight of the gradient penalty (10 for WGAN-GP)
         ema: float | None = None,  # EMA decay of the generator's weights (e.g. 0.999); None: no EMA
         seed: int | None = None,  # seed for the latent vectors and label noise drawn during training
+        augment: str | None = None,  # DiffAugment policy for every image the discriminator judges, e.g. 'color,translation,cutout'
+        augment_p: float = 1.0,  # the probability of each transform (1: DiffAugment; lower: ADA's strength)
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -116,6 +119,7 @@ class GAN(keras.Model):
         self.num_classes = num_classes(generator)
         self.gan_loss = get_loss(loss) if isinstance(loss, str) else loss
         self.n_critic, self.gp_weight, self.ema = n_critic, float(gp_weight), ema
+        self.augment, self.augment_p = ",".join(check_policy(augment)) or None, float(augment_p)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -177,7 +181,8 @@ class GAN(keras.Model):
     def _with_labels(self, x, labels): return x if labels is None else [x, labels]
 
     def _judge(self, images, labels, training: bool = True):
-        "The discriminator's outputs in float32 (under mixed precision the losses stay in full precision)."
+        "The discriminator's outputs in float32 (under mixed precision the losses stay in full precision), on augmented images if asked."
+        if self.augment: images = diff_augment(images, self.augment, self.augment_p, self.seed_generator)
         return tf.cast(self.discriminator(self._with_labels(images, labels), training=training), tf.float32)
 
     def _label_noise(self, batch):

@@ -187,11 +187,13 @@ def make_gan(
             discriminator = build_discriminator(r.architecture, image_shape=tuple(generator.output_shape[1:]),
                                                 num_classes=classes.get("num_classes"), spectral_norm=r.spectral_norm)
         model = EncoderDecoderGAN if r.encoder_decoder else GAN
-        gan = model(generator, discriminator, loss=r.loss, n_critic=r.n_critic, gp_weight=r.gp_weight, ema=r.ema, seed=seed)
+        ema = r.ema if config.ema is None else (config.ema or None)  # --ema 0: no EMA
+        gan = model(generator, discriminator, loss=r.loss, n_critic=r.n_critic, gp_weight=r.gp_weight, ema=ema, seed=seed,
+                    augment=config.augment, augment_p=config.augment_p)
         jit = r.jit_compile if jit_compile is None else jit_compile
         if jit_compile is None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
             jit = False  # XLA cannot compile a step whose random-number state lives on several devices
-        (g_lr, d_lr), (beta_1, beta_2) = r.learning_rates, r.betas
+        (g_lr, d_lr), (beta_1, beta_2) = (config.g_lr or r.learning_rates[0], config.d_lr or r.learning_rates[1]), r.betas
         gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2),
                     d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2), jit_compile=jit)
     gan.recipe = r
