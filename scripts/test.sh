@@ -12,7 +12,18 @@ if command -v apt-get >/dev/null 2>&1 && ! dpkg -s dataset-fashion-mnist >/dev/n
     echo "scripts/test.sh: could not install dataset-fashion-mnist; Fashion-MNIST will be downloaded instead" >&2
 fi
 
-# The package with its dev requirements (nbdev 2 pins, nbval, pytest, build, jupyterlab) in the clone's own venv
+# A real browser for tests/test_docs.py, which opens the website (bash scripts/docs.sh) in headless Chromium:
+# Debian's chromium and chromium-driver (never a browser download); without them that test skips, saying why.
+# And a real colour set for the own-images notebook: the emoji of fonts-noto-color-emoji, listed by unicode-data
+DEBS="chromium chromium-driver fonts-noto-color-emoji unicode-data"
+if command -v apt-get >/dev/null 2>&1 && ! dpkg -s $DEBS >/dev/null 2>&1; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $DEBS >/dev/null; } ||
+    echo "scripts/test.sh: could not install $DEBS; tests/test_docs.py will skip and nbs/12_own_images.ipynb will fail" >&2
+fi
+
+# The package with its dev requirements (nbdev 2 pins, nbval, pytest, build, jupyterlab; Sphinx + MyST-NB and selenium
+# for the website) in the clone's own venv
 PY=$(command -v python3.11 || command -v python3)
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 . .venv/bin/activate

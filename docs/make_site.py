@@ -1,0 +1,449 @@
+"""Build the website from the notebooks' stored outputs (nothing is executed), with Sphinx, MyST-NB and sphinx-book-theme.
+
+    python docs/make_site.py            (or: bash scripts/docs.sh)    ->  _site/index.html
+
+1. Every `nbs/*.ipynb` (except `_*`) is copied into `_build/docs/src/`, prepared for a reader: cells that the notebook
+   hides (`#| hide`, `#| include: false`, a hidden source with no output) are removed, `#| echo: false` and other
+   hidden sources keep only their output, nbdev's `#|` lines and nbval's `# NBVAL_*` lines are stripped from the code
+   shown, files the markdown points at (`../images/...`) are copied beside it, notebook names such as `01_data` and
+   module names such as `aa_gan.data` written in backticks become links, and a notebook with `#| default_exp NAME`
+   gets a line linking to the API page of `aa_gan.NAME`. `nbs/` itself is never written.
+2. The table of contents is made from the file names, so renamed notebooks need no edit here: the index, then the GAN
+   track (`NN_name`, except `00_core` and `90_cli`), then the engineering track (`00_core`, `NNa_name`, `90_cli`, and
+   anything else), then the API reference: one page per module `aa_gan/*.py` with its `__all__`, signatures,
+   docstrings and a table of the parameters documented docments-style (`x: int = 3,  # what x is`).
+3. `sphinx-build` writes the static site into `_site/` (MathJax is served from the site itself, so formulas render
+   offline).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import importlib
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS, PKG, DOCS = ROOT / "nbs", ROOT / "aa_gan", ROOT / "docs"
+SITE = ROOT / "_site"
+WORK = ROOT / "_build" / "docs"
+SRC, DOCTREES, STATIC = WORK / "src", WORK / "doctrees", WORK / "static"
+API_DIR = "api"
+GAN_TRACK_CAPTION, ENGINEERING_CAPTION, API_CAPTION = "The GAN track", "The engineering track", "API reference"
+ENGINEERING_NUMBERED = ("00_core", "90_cli")  # numbered like the GAN track, but engineering notebooks
+
+DIRECTIVE = re.compile(r"^\s*#\|\s?(.*)$")
+NBVAL_COMMENT = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+# ---------------------------------------------------------------- which notebooks, in which order
+
+def notebook_stems(nbs: Path = NBS) -> list[str]:
+    "The notebooks' names without `.ipynb`, sorted; files starting with `_` are not part of the book."
+    return sorted(p.stem for p in nbs.glob("*.ipynb") if not p.name.startswith("_"))
+
+
+def is_gan_track(stem: str) -> bool:
+    "`NN_name` notebooks are the GAN track, except `00_core` and `90_cli`."
+    return bool(re.match(r"^\d\d_", stem)) and stem not in ENGINEERING_NUMBERED
+
+
+def tracks(stems: list[str]) -> tuple[list[str], list[str]]:
+    "(GAN track, engineering track), each in reading order; the index page is in neither."
+    stems = sorted(s for s in stems if s != "index")
+    return [s for s in stems if is_gan_track(s)], [s for s in stems if not is_gan_track(s)]
+
+
+def reading_order(stems: list[str]) -> list[str]:
+    "Every page of the book as the previous/next links walk it: index, GAN track, engineering track."
+    gan, eng = tracks(stems)
+    return (["index"] if "index" in stems else []) + gan + eng
+
+
+def module_names(pkg: Path = PKG) -> list[str]:
+    "The library's modules with an API page: `aa_gan/*.py` except `__init__.py` and `_modidx.py`."
+    return sorted(p.stem for p in pkg.glob("*.py") if not p.name.startswith("_"))
+
+
+def directives(source: str) -> dict[str, str]:
+    "nbdev/Quarto `#|` directives of a cell as {name: value}: `#| hide` -> {'hide': ''}, `#| echo: false` -> {'echo': 'false'}."
+    found = {}
+    for line in source.splitlines():
+        m = DIRECTIVE.match(line)
+        if m and m.group(1).strip():
+            key, _, value = m.group(1).strip().partition(" ")
+            found[key.rstrip(":").strip()] = value.strip()
+    return found
+
+
+def cell_source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def default_exp(nb: dict) -> str | None:
+    "The module a notebook exports (`#| default_exp NAME`), or None."
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            name = directives(cell_source(cell)).get("default_exp")
+            if name: return name.split()[0]
+    return None
+
+
+def notebook_title(nb: dict, fallback: str) -> str:
+    "The text of the notebook's first markdown `# ` heading."
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in cell_source(cell).splitlines():
+                if line.startswith("# "): return line[2:].strip()
+    return fallback
+
+
+def read_nb(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- preparing one notebook for a reader
+
+def _falsy(value: str) -> bool:
+    return value.strip().lower() in ("false", "no", "0")
+
+
+def strip_code(source: str) -> str:
+    "The code a reader sees: no `#|` directive lines, no `# NBVAL_*` lines, no blank lines at either end."
+    lines = [l for l in source.splitlines() if not DIRECTIVE.match(l) and not NBVAL_COMMENT.match(l)]
+    return "\n".join(lines).strip("\n")
+
+
+def _add_tag(cell, tag):
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if tag not in tags: tags.append(tag)
+
+
+def prepare_cell(cell: dict) -> dict | None:
+    "The cell as the page shows it, or None where the notebook hides it."
+    cell = copy.deepcopy(cell)
+    kind, src, meta = cell.get("cell_type"), cell_source(cell), cell.get("metadata", {})
+    d = directives(src)
+    if "hide" in d or _falsy(d.get("include", "true")) or "remove-cell" in meta.get("tags", []):
+        return None
+    if kind == "markdown":
+        cell["source"] = "\n".join(l for l in src.splitlines() if not DIRECTIVE.match(l)).strip("\n")
+        return cell if cell["source"].strip() else None
+    if kind != "code":
+        return cell
+    code = strip_code(src)
+    jupyter = meta.get("jupyter", {}) or {}
+    outputs = cell.get("outputs", [])
+    hide_output = (_falsy(d.get("output", "true")) or "hide_output" in d or jupyter.get("outputs_hidden")
+                   or "remove-output" in meta.get("tags", []))
+    hide_input = (_falsy(d.get("echo", "true")) or "hide_input" in d or jupyter.get("source_hidden")
+                  or "remove-input" in meta.get("tags", []) or not code)
+    if hide_output: outputs = []
+    if hide_input and not outputs:
+        return None  # nothing of it would be seen
+    cell["source"], cell["outputs"] = code, outputs
+    if hide_input: _add_tag(cell, "remove-input")
+    if hide_output: _add_tag(cell, "remove-output")
+    meta = cell.setdefault("metadata", {})
+    meta.pop("jupyter", None)  # the tags above say what to show
+    return cell
+
+
+MD_LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
+HTML_SRC = re.compile(r"""(<(?:img|a|source)\b[^>]*?\b(?:src|href)=["'])([^"']+)(["'])""", re.I)
+
+
+def _is_local(target: str) -> bool:
+    return not (re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith(("#", "/", "{")))
+
+
+def localise_target(target: str, nb_dir: Path, root: Path, assets: set) -> str:
+    """A link or image path of a notebook, as the built page sees it. A file (not a notebook) is looked up beside the
+    notebook, then from the repository root (README-style paths), and recorded in `assets` to be copied to the same
+    place relative to the site's root; notebook links are kept (the pages sit side by side, like the notebooks)."""
+    if not _is_local(target): return target
+    path, hash_, frag = target.partition("#")
+    if path.endswith((".ipynb", ".md")) or not path: return target
+    for base in (nb_dir, root):
+        f = (base / path).resolve()
+        try: rel = f.relative_to(root.resolve())
+        except ValueError: continue
+        if f.is_file():
+            assets.add(rel.as_posix())
+            return rel.as_posix() + hash_ + frag
+    return target  # left as written: the site's link check reports it
+
+
+def _outside_fences(text: str, fn) -> str:
+    "Apply fn to the markdown outside fenced code blocks."
+    out, chunk, fenced = [], [], False
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            if not fenced: out.append(fn("\n".join(chunk))); chunk = []
+            else: out.append("\n".join(chunk)); chunk = []
+            out.append(line); fenced = not fenced; continue
+        chunk.append(line)
+    out.append("\n".join(chunk) if fenced else fn("\n".join(chunk)))
+    return "\n".join(out)
+
+
+def link_names(text: str, stems: set, modules: set, api_prefix: str = API_DIR + "/", nb_prefix: str = "") -> str:
+    "`01_data` -> a link to that notebook's page, `aa_gan.data` -> a link to its API page (only names that exist)."
+    def nb(m):
+        return f"[`{m.group(1)}`]({nb_prefix}{m.group(1)}.ipynb)" if m.group(1) in stems else m.group(0)
+    def mod(m):
+        return f"[`aa_gan.{m.group(1)}`]({api_prefix}aa_gan.{m.group(1)}.md)" if m.group(1) in modules else m.group(0)
+    def fn(chunk):
+        chunk = re.sub(r"(?<![\[`])`(\d\d[a-z]?_\w+|index)`(?![\]`(])", nb, chunk)
+        return re.sub(r"(?<![\[`])`aa_gan\.(\w+)`(?![\]`(])", mod, chunk)
+    return _outside_fences(text, fn)
+
+
+def prepare_notebook(nb: dict, *, nb_dir: Path = NBS, root: Path = ROOT, stems=(), modules=()) -> tuple[dict, set]:
+    "The notebook as its page shows it, and the repository files (relative paths) its markdown needs beside it."
+    nb = copy.deepcopy(nb)
+    assets: set = set()
+    cells = []
+    exported = default_exp(nb)
+    for cell in nb.get("cells", []):
+        cell = prepare_cell(cell)
+        if cell is None: continue
+        if cell.get("cell_type") == "markdown":
+            src = MD_LINK.sub(lambda m: m.group(1) + localise_target(m.group(2), nb_dir, root, assets) + m.group(3),
+                              cell["source"])
+            src = HTML_SRC.sub(lambda m: m.group(1) + localise_target(m.group(2), nb_dir, root, assets) + m.group(3), src)
+            cell["source"] = link_names(src, set(stems), set(modules))
+        cells.append(cell)
+    if not any(c.get("cell_type") == "markdown" and any(l.startswith("# ") for l in cell_source(c).splitlines())
+               for c in cells):
+        cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": "# " + notebook_title(nb, "Notebook")})
+    if exported and exported in modules:
+        line = (f"*API reference: this notebook is the source of the module "
+                f"[`aa_gan.{exported}`]({API_DIR}/aa_gan.{exported}.md).*")
+        first_md = next((i for i, c in enumerate(cells) if c.get("cell_type") == "markdown"), -1)
+        cells.insert(first_md + 1, {"cell_type": "markdown", "metadata": {}, "source": line})
+    for i, c in enumerate(cells):
+        c.setdefault("id", f"docs-{i}")  # cells added here need an id (nbformat 4.5)
+    nb["cells"] = cells
+    nb.setdefault("metadata", {}).pop("widgets", None)  # no widget state: no widget JavaScript from a CDN
+    return nb, assets
+
+
+def toctree_cell(stems: list[str], modules: list[str]) -> dict:
+    "A hidden table of contents for the index page: the two tracks in reading order, then the API pages."
+    gan, eng = tracks(stems)
+    def tree(caption, entries):
+        return "\n".join(["```{toctree}", ":hidden:", ":maxdepth: 1", f":caption: {caption}", "", *entries, "```"])
+    parts = [tree(GAN_TRACK_CAPTION, gan), tree(ENGINEERING_CAPTION, eng),
+             tree(API_CAPTION, [f"{API_DIR}/aa_gan.{m}" for m in modules])]
+    return {"cell_type": "markdown", "id": "docs-toc", "metadata": {}, "source": "\n\n".join(p for p, e in zip(parts, (gan, eng, modules)) if e)}
+
+
+# ---------------------------------------------------------------- API pages
+
+def _md_cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _anno(a) -> str:
+    if a is inspect.Parameter.empty or a is None: return ""
+    return a.__name__ if isinstance(a, type) else str(a).replace("typing.", "")
+
+
+def _code(text: str) -> str:
+    text = str(text)
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+class _Name(str):
+    def __repr__(self): return str(self)
+
+
+def signature(name: str, obj, method: bool = False) -> str:
+    "`name(a, b=1)` (one parameter a line when it is long; no `self` for a method, no return type for a class)."
+    try: sig = inspect.signature(obj)
+    except (TypeError, ValueError): return name
+    if method and sig.parameters and next(iter(sig.parameters)) in ("self", "cls"):
+        sig = sig.replace(parameters=list(sig.parameters.values())[1:])
+    if inspect.isclass(obj) or sig.return_annotation is None: sig = sig.replace(return_annotation=inspect.Signature.empty)
+    def shown(p):  # a class or function default as its name, not its <class ...> repr
+        d = p.default
+        if d is not p.empty and (inspect.isclass(d) or inspect.isfunction(d) or inspect.isbuiltin(d)): p = p.replace(default=_Name(d.__name__))
+        return re.sub(r" at 0x[0-9a-fA-F]+>", ">", str(p))  # no memory addresses
+    params = [shown(p) for p in sig.parameters.values()]
+    ret = "" if sig.return_annotation is inspect.Signature.empty else f" -> {_anno(sig.return_annotation)}"
+    one = f"{name}({', '.join(params)}){ret}"
+    return one if len(one) <= 72 else f"{name}(\n" + "".join(f"    {p},\n" for p in params) + f"){ret}"
+
+
+def _field_help(obj) -> dict:
+    if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
+        return {f.name: f.metadata.get("help") for f in dataclasses.fields(obj) if f.metadata.get("help")}
+    return {}
+
+
+def param_table(obj) -> str:
+    "A markdown table of the parameters with their types, defaults and docments comments ('' when it has none)."
+    from fastcore.docments import docments
+    try: docs = docments(obj, full=True)
+    except Exception: return ""
+    helps = _field_help(obj)
+    rows, returns = [], None
+    for name, info in docs.items():
+        if name == "return":
+            returns = info.get("docment"); continue
+        if name in ("self", "cls"): continue
+        kind = info.get("kind")
+        shown = {inspect.Parameter.VAR_POSITIONAL: "*" + name, inspect.Parameter.VAR_KEYWORD: "**" + name}.get(kind, name)
+        default = info.get("default", inspect.Parameter.empty)
+        rows.append("| " + " | ".join([
+            _code(shown), _md_cell(_code(_anno(info.get("anno"))) if _anno(info.get("anno")) else ""),
+            _md_cell(_code(re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(default))) if default is not inspect.Parameter.empty else ""),
+            _md_cell(md_escape(info.get("docment") or helps.get(name) or ""))]) + " |")
+    out = ""
+    if rows and any(not r.endswith("|  |") for r in rows):  # a table only where some parameter is described
+        out = "\n".join(["| parameter | type | default | description |", "|---|---|---|---|", *rows]) + "\n"
+    if returns: out += f"\n**Returns:** {md_escape(returns)}\n"
+    return out
+
+
+def md_escape(text: str) -> str:
+    "Plain text (a docstring, a comment) as markdown that shows it as written: `code` spans kept, * _ < $ escaped."
+    parts = re.split(r"(`+[^`]*`+)", str(text))
+    return "".join(p if i % 2 else re.sub(r"([*_<$\\])", r"\\\1", p) for i, p in enumerate(parts))
+
+
+def _doc(obj) -> str:
+    return md_escape(inspect.cleandoc(obj.__doc__)) if isinstance(getattr(obj, "__doc__", None), str) else ""
+
+
+def _own_methods(cls):
+    for name, member in vars(cls).items():
+        if name.startswith("_") and name != "__call__": continue
+        if isinstance(member, (staticmethod, classmethod)): member = member.__func__
+        if isinstance(member, property):
+            yield name, member, "property"
+        elif inspect.isfunction(member):
+            yield name, member, "method"
+
+
+def api_page(modname: str, source_nb: str | None) -> str:
+    "The markdown of one module's API page: everything in its `__all__`, with signatures, docstrings and parameters."
+    full = f"aa_gan.{modname}"
+    lines = [f"# {full}", ""]
+    try:
+        mod = importlib.import_module(full)
+    except Exception as e:  # the page says so, and the site test fails on it
+        return "\n".join(lines + ["```{warning}", f"{full} could not be imported: {type(e).__name__}: {e}", "```", ""])
+    if _doc(mod): lines += [_doc(mod), ""]
+    if source_nb:
+        lines += [f"*Made from the notebook [`{source_nb}`](../{source_nb}.ipynb); the notebook explains and tests it.*", ""]
+    names = list(getattr(mod, "__all__", []))
+    if not names: lines += ["This module exports nothing.", ""]
+    for name in names:
+        obj = getattr(mod, name, None)
+        if inspect.isclass(obj):
+            bases = [b.__name__ for b in obj.__bases__ if b is not object]
+            lines += [f"## {name}", "", "```python", "class " + signature(name, obj) + (f"  # ({', '.join(bases)})" if bases else ""),
+                      "```", "", _doc(obj), "", param_table(obj)]
+            for mname, member, kind in _own_methods(obj):
+                if not _doc(member): continue
+                head = f"{name}.{mname}"
+                lines += [f"### {head}", ""]
+                if kind == "property":
+                    lines += ["*property*", "", _doc(member), ""]
+                else:
+                    lines += ["```python", signature(head, member, method=True), "```", "", _doc(member), "", param_table(member)]
+        elif callable(obj):
+            lines += [f"## {name}", "", "```python", signature(name, obj), "```", "", _doc(obj), "", param_table(obj)]
+        else:
+            shown = re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(obj))  # no memory addresses
+            shown = shown if len(shown) <= 300 else shown[:300] + " ..."
+            lines += [f"## {name}", "", "```python", f"{name} = {shown}", "```", ""]
+            if type(obj).__doc__ and not isinstance(obj, (str, int, float, tuple, list, dict, set, bool)):
+                lines += [f"*An instance of `{type(obj).__name__}`.*", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- the build
+
+def copy_mathjax(dest: Path) -> None:
+    "MathJax 3 from the django-static-mathjax package (a dev requirement) into the site: formulas render offline."
+    import importlib.util
+    spec = importlib.util.find_spec("mathjax")
+    es5 = next((Path(p) / "static" / "mathjax" / "es5" for p in (spec.submodule_search_locations or [])), None) if spec else None
+    if not es5 or not (es5 / "tex-mml-chtml.js").is_file():
+        sys.exit("docs/make_site.py: MathJax not found: pip install 'django-static-mathjax>=3.2,<4' (in settings.ini's dev_requirements)")
+    out = dest / "mathjax"
+    shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    shutil.copy2(es5 / "tex-mml-chtml.js", out)
+    for sub in ("output/chtml", "input/tex/extensions", "a11y", "ui", "adaptors"):
+        if (es5 / sub).is_dir(): shutil.copytree(es5 / sub, out / sub, dirs_exist_ok=True)
+    for f in ("output/chtml.js", "input/tex.js", "input/tex-base.js"):
+        if (es5 / f).is_file(): (out / f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(es5 / f, out / f)
+    lic = es5.parent / "LICENSE"
+    if lic.is_file(): shutil.copy2(lic, out / "LICENSE")
+
+
+def prepare_sources(src: Path = SRC, static: Path = STATIC, quiet: bool = False) -> list[str]:
+    "Write the Sphinx source folder: prepared notebooks, their files, the API pages. Returns the reading order."
+    shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
+    stems, modules = notebook_stems(), module_names()
+    exported_by = {}
+    assets: set = set()
+    for stem in stems:
+        nb = read_nb(NBS / f"{stem}.ipynb")
+        if default_exp(nb): exported_by.setdefault(default_exp(nb), stem)
+        page, needed = prepare_notebook(nb, stems=stems, modules=modules)
+        if stem == "index": page["cells"].append(toctree_cell(stems, modules))
+        assets |= needed
+        (src / f"{stem}.ipynb").write_text(json.dumps(page, indent=1, ensure_ascii=False), encoding="utf-8")
+    for rel in sorted(assets):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, src / rel)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    (src / API_DIR).mkdir()
+    sys.path.insert(0, str(ROOT))
+    for m in modules:
+        text = api_page(m, exported_by.get(m))
+        text = link_names(text, set(stems), set(modules), api_prefix="", nb_prefix="../")
+        (src / API_DIR / f"aa_gan.{m}.md").write_text(text, encoding="utf-8")
+        if "could not be imported" in text and not quiet: print(f"docs/make_site.py: WARNING: aa_gan.{m} could not be imported", file=sys.stderr)
+    copy_mathjax(static)
+    order = reading_order(stems) + [f"{API_DIR}/aa_gan.{m}" for m in modules]
+    return order
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(SITE), help="where the site goes (default: _site/)")
+    args = ap.parse_args(argv)
+    out = Path(args.out).resolve()
+    t0 = time.perf_counter()
+    order = prepare_sources()
+    t1 = time.perf_counter()
+    html = WORK / "html"  # (MyST-NB writes beside Sphinx's output folder, so that folder lives in _build/ first)
+    for d in (DOCTREES, html, WORK / "jupyter_execute"): shutil.rmtree(d, ignore_errors=True)
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", "-c", str(DOCS), "-d", str(DOCTREES), str(SRC), str(html)]
+    r = subprocess.run(cmd, cwd=ROOT)
+    if r.returncode: sys.exit(f"docs/make_site.py: sphinx-build failed ({r.returncode})")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.move(str(html), str(out))
+    if (out / "_sources").is_dir() and not any((out / "_sources").iterdir()): (out / "_sources").rmdir()
+    (out / ".nojekyll").touch()  # GitHub Pages: serve the _static/ folders as they are
+    print(f"docs/make_site.py: {len(order)} pages in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/ "
+          f"({t1 - t0:.0f} s preparing, {time.perf_counter() - t1:.0f} s sphinx); view it with: python -m http.server -d {out.name}")
+
+
+if __name__ == "__main__":
+    main()
