@@ -76,6 +76,10 @@ class Checkpointer:
             os.replace(tmp, final)  # atomic: the checkpoint appears complete or not at all
         except OSError as e:  # a full disk, a folder that is not writable: say so, keep the older checkpoints
             shutil.rmtree(tmp, ignore_errors=True)
+            if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # no free space would help: say what would
+                raise CheckpointError(f"Could not write checkpoint {final} ({e.strerror or e}): make {self.directory} writable "
+                                      f"(or copy the run to a folder you can write) and continue with `aa-gan train --resume "
+                                      f"{self.directory.parent}`; the previous checkpoints are untouched.") from None
             error = DiskFull if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) else CheckpointError
             raise error(f"Could not write checkpoint {final} ({e.strerror or e}). Free some disk space or choose another folder; "
                         f"the previous checkpoints are untouched, and `aa-gan train --resume {self.directory.parent}` continues "

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['WARNING_PREFIX', 'ARCHITECTURE_MODULES', 'GENERATORS', 'DISCRIMINATORS', 'FULL_BUDGET', 'SMALL_BUDGET', 'UserError',
            'DatasetUnavailableError', 'EvaluatorUnavailableError', 'CheckpointError', 'Interrupted', 'RunFailed',
-           'TrainingDiverged', 'warn', 'atomic_write', 'RunLock', 'atomic_path', 'muted_stderr', 'quiet', 'has_gpu',
-           'machine', 'Registry', 'check_fixed_shape', 'check_unconditional', 'Budget', 'notebook_budget']
+           'TrainingDiverged', 'plural', 'warn', 'atomic_write', 'RunLock', 'atomic_path', 'muted_stderr', 'quiet',
+           'has_gpu', 'machine', 'Registry', 'check_fixed_shape', 'check_unconditional', 'Budget', 'notebook_budget']
 
 # %% ../nbs/00_core.ipynb #75058468
 import contextlib
@@ -41,6 +41,10 @@ class TrainingDiverged(RunFailed):
 
 WARNING_PREFIX = "Warning: "  # the command line sets 'aa-gan: warning: '
 
+def plural(n: int, word: str) -> str:
+    "'1 image', '2 images', '1,000 images': a count with its noun in the right number."
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
 def warn(message: str):
     "Tell the person running the code something they should know: one line on stderr, whatever the warning filters say."
     print(f"{WARNING_PREFIX}{' '.join(str(message).split())}", file=sys.stderr, flush=True)
@@ -50,7 +54,7 @@ def atomic_write(path, mode: str = "w"):
     "Write `path` through a temporary file in the same folder, renamed into place at the end: whole or not at all."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp_{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temporary_name(path.name, '')}.", dir=path.parent)
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -60,8 +64,25 @@ def atomic_write(path, mode: str = "w"):
         with contextlib.suppress(OSError): os.unlink(tmp)
         raise
 
+def _temporary_name(name: str, tag: str) -> str:
+    "`.tmp_<tag>_<name>`, or with a short hash for `name` where that would be longer than a file name may be (255 bytes)."
+    tmp = f".tmp_{tag}_{name}" if tag else f".tmp_{name}"
+    if len(os.fsencode(tmp)) <= 200: return tmp  # room for mkstemp's random suffix too
+    import hashlib
+    return f".tmp_{tag}_{hashlib.sha1(os.fsencode(name)).hexdigest()[:16]}{Path(name).suffix[:16]}"
+
+def _process_start(pid) -> str | None:
+    "The start time of process `pid` (field 22 of /proc/PID/stat), which tells a reused process id from the original; None if unknown."
+    try: stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError: return None
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+def _boot_id() -> str:
+    try: return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError: return ""
+
 class RunLock:
-    "A `.lock` file holding this process's id: a second process cannot use the folder while it is held; a stale lock is taken over."
+    "A `.lock` file holding this process's id, start time and boot id: a second process cannot use the folder while it is held; a stale lock is taken over."
     def __init__(self, folder): self.path = Path(folder) / ".lock"
 
     def __enter__(self):
@@ -71,11 +92,11 @@ class RunLock:
             except FileExistsError:
                 owner = _lock_owner(self.path)
                 if owner is not None:
-                    raise UserError(f"{self.path.parent} is in use by another run (process {owner}): wait for it to finish, "
-                                    "or choose another --out.") from None
+                    raise UserError(f"{self.path.parent} is in use by another run (process {owner}): wait for it to finish, choose "
+                                    f"another --out, or, if no aa-gan run is using it, delete its lock file {self.path}.") from None
                 with contextlib.suppress(FileNotFoundError): self.path.unlink()  # stale: its process is gone
                 continue
-            with os.fdopen(fd, "w") as f: f.write(str(os.getpid()))
+            with os.fdopen(fd, "w") as f: f.write(f"{os.getpid()} {_process_start('self') or ''} {_boot_id()}".strip())
             return self
         raise UserError(f"Could not lock {self.path.parent}: another process keeps taking it. Choose another --out.")
 
@@ -84,12 +105,16 @@ class RunLock:
 
 def _lock_owner(path: Path):
     "The id of the live process that holds the lock file, or None if the lock is stale (no such process, unreadable)."
-    try: pid = int(path.read_text().strip() or 0)
+    try:
+        parts = path.read_text().split()
+        pid = int(parts[0]) if parts else 0
     except (OSError, ValueError): return None
     if pid <= 0 or pid == os.getpid(): return None
     try: os.kill(pid, 0)
     except ProcessLookupError: return None
     except PermissionError: pass  # alive, someone else's
+    if len(parts) >= 3 and (parts[2] != _boot_id() or parts[1] != _process_start(pid)):
+        return None  # that process id now belongs to another process (a restart, another container): stale
     return pid
 
 @contextlib.contextmanager
@@ -97,7 +122,7 @@ def atomic_path(path):
     "A temporary path beside `path` for a library that writes files itself (Keras, matplotlib); renamed to `path` at the end."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp_{os.getpid()}_{path.name}")
+    tmp = path.with_name(_temporary_name(path.name, str(os.getpid())))
     try:
         yield tmp
         os.replace(tmp, path)
@@ -111,7 +136,8 @@ def __getattr__(name: str):
     "`from aa_gan.core import tf, keras`: TensorFlow and Keras, imported (once, quietly) only when a module asks for them."
     if name not in ("tf", "keras"): raise AttributeError(f"module 'aa_gan.core' has no attribute '{name}'")
     if not _TENSORFLOW:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ warnings and info
+        if not os.environ.get("AA_GAN_TF_LOGS"):  # TensorFlow's C++ log lines; errors that matter arrive as Python exceptions
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # AA_GAN_TF_LOGS=1 shows them
         with quiet():
             import tensorflow, keras
             tensorflow.config.list_physical_devices("GPU")  # TensorFlow probes for CUDA here: muted too

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .core import tf
-from .core import warn
+from .core import warn, plural
 from .data import check_scale
 from .data import CLASS_NAMES, load_dataset, scale_images
 
@@ -109,7 +109,7 @@ def _folder_summary(good, classes, image_size, channels, fit) -> str:
     small, large = good[int(np.argmin(areas))][2], good[int(np.argmax(areas))][2]
     how = {"crop": "centre-cropped", "pad": "padded", "stretch": "stretched"}[fit]
     cls = f" in {len(classes)} classes" if classes else ""
-    return (f"{len(good):,} images{cls} (modes: {', '.join(f'{m} {n}' for m, n in sorted(modes.items()))}; "
+    return (f"{plural(len(good), 'image')}{cls} (modes: {', '.join(f'{m} {n}' for m, n in sorted(modes.items()))}; "
             f"sizes {small[0]}x{small[1]} to {large[0]}x{large[1]}), {how} to {image_size[0]}x{image_size[1]}x{channels}")
 
 def load_image_folder(

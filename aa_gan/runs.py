@@ -12,17 +12,17 @@ import json
 import os
 import shutil
 import signal
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from .core import keras, tf, CheckpointError, TrainingDiverged, Interrupted, RunFailed, RunLock, UserError, atomic_write
-from .config import TrainConfig
+from .core import keras, tf, has_gpu, plural, CheckpointError, TrainingDiverged, Interrupted, RunFailed, RunLock, UserError, atomic_write
+from .config import TrainConfig, check_tf_config, collective_timeout, meet_cluster
 from .data import output_scale
 from .folders import dataset_class_names, is_folder_dataset, load_training_data, scan_folder
 from .augment import DEFAULT_POLICY, SMALL_DATASET
 from .small import SMALL_SIZES
 from .checkpoints import Checkpointer, CheckpointCallback, DivergenceGuard
-from .recipes import get_recipe, make_gan
+from .recipes import RECIPES, get_recipe, make_gan
 from .training import ModelMonitor, fit
 
 # %% ../nbs/08a_runs.ipynb #2045744f
@@ -39,6 +39,11 @@ def train(
     recipe = get_recipe(config.model)  # the one place where the recipe's name becomes a Recipe
     config = _resolved(config, recipe)
     out_dir, chief = Path(config.out_dir), is_chief(config.strategy)
+    if config.precision == "float16" and not has_gpu():  # on a CPU it is many times slower than float32, and TensorFlow complains
+        raise UserError("--precision float16 pays off only on GPUs, and TensorFlow sees none here: on a CPU use float32, or "
+                        "bfloat16 where the CPU has AVX-512 BF16 or AMX.")
+    _check_init_from(config, recipe, out_dir, resume, overwrite)  # before the folder is locked, claimed or made
+    if config.strategy == "multiworker": meet_cluster(_collective_timeout())  # every worker there, or one line within the bound
     if not chief:  # another worker of a cluster: it trains in step with the chief and writes nothing
         return _run(config, recipe, out_dir, verbose, callbacks, resume, chief=False)
     with run_folder(out_dir, config.dataset, resume, overwrite):
@@ -48,7 +53,14 @@ def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume:
     "The run's objects, made once from its config (checkpoints, networks, data, callbacks), then `fit`."
     checkpointer = Checkpointer(out_dir / "checkpoints", keep=config.keep_checkpoints)
     latest = checkpointer.latest() if resume else None
+    if resume and latest is None and not checkpointer.paths():  # it stopped before its first checkpoint: start it over
+        print(f"No checkpoint yet: starting {out_dir} over with its run.json settings.")
+        if chief:
+            for path in [p for pattern in RUN_FILES if pattern != "run.json" for p in out_dir.glob(pattern)]:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        resume = False
     if resume and latest is None: raise CheckpointError(f"No intact checkpoint in {checkpointer.directory}: nothing to resume. Start a new run instead.")
+    if resume: _check_resumable(config, out_dir, latest[1], chief)  # before anything is written
     if config.seed is not None: keras.utils.set_random_seed(config.seed)
     if config.deterministic: tf.config.experimental.enable_op_determinism()
     names = dataset_class_names(config.dataset) if recipe.conditional else None
@@ -74,7 +86,7 @@ def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume:
     if chief: config.save(out_dir / "run.json")
     stopper = StopOnSignal()
     writers = [monitor, *([keras.callbacks.TensorBoard(str(out_dir / "tensorboard"))] if config.tensorboard else []),
-               CheckpointCallback(checkpointer, monitor)] if chief else []
+               CheckpointCallback(checkpointer, monitor, extra={"config": asdict(config)})] if chief else []
     try:
         logs = fit(gan, data, config.epochs, out_dir if chief else None, steps, initial_epoch=initial_epoch, verbose=verbose,
                    callbacks=[*([DivergenceGuard()] if config.guard else []), stopper, *callbacks, *writers])
@@ -86,8 +98,55 @@ def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume:
 
 GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")  # Pillow modes of images without colour
 
+def _saved_model(run_dir) -> str | None:
+    "The recipe a run folder was trained with (its run.json), or None if it does not say."
+    try: return json.loads((Path(run_dir).expanduser() / "run.json").read_text()).get("model")
+    except (OSError, ValueError, AttributeError): return None
+
+def _check_resumable(config: TrainConfig, out_dir: Path, meta: dict, chief: bool):
+    "Errors for a resume that cannot continue the run as it was: fewer epochs than done, a run.json edited since, a damaged history."
+    done = meta.get("epoch", 0)
+    if config.epochs < done:
+        raise UserError(f"--epochs {config.epochs}: {out_dir} has already trained {done} epochs; pass --epochs {done + 1} or more "
+                        "to continue it.")
+    saved = meta.get("config")
+    if isinstance(saved, dict):
+        for name, value in asdict(config).items():
+            if name in ("epochs", "out_dir") or name not in saved: continue
+            if saved[name] != value:
+                raise CheckpointError(f"{out_dir / 'run.json'}'s {name} is {json.dumps(value)} but its checkpoints were trained with "
+                                      f"{json.dumps(saved[name])}: restore run.json, or start a new run.")
+    if chief: _read_history_rows(out_dir / "history.csv")
+
+def _check_init_from(config: TrainConfig, recipe, out_dir: Path, resume: bool, overwrite: bool):
+    "Errors for an --init-from that cannot work: deleted by --overwrite, or networks of another architecture or kind."
+    out = out_dir.resolve()
+    if overwrite and not resume:
+        keep = [("--init-from", config.init_from)] + ([("--dataset", config.dataset)] if is_folder_dataset(config.dataset) else [])
+        for flag, path in keep:
+            if path is None: continue
+            p = Path(path).resolve()
+            if p == out or out in p.parents or p in out.parents:
+                raise UserError(f"--overwrite would delete {flag} {path}'s files in {out_dir}: copy them elsewhere or choose another --out.")
+    if config.init_from is None or resume: return
+    try: other = TrainConfig.load(Path(config.init_from) / "run.json").model
+    except CheckpointError: return  # not a run of ours (networks saved by hand): make_gan checks what it can
+    if other is None: return
+    try: theirs = get_recipe(other)
+    except ValueError: return
+    if theirs.conditional != recipe.conditional:
+        same = [n for n, r in RECIPES.items() if r.conditional == theirs.conditional and r.architecture == theirs.architecture]
+        raise UserError(f"--init-from {config.init_from} holds a {'class-conditional' if theirs.conditional else 'unconditional'} "
+                        f"generator (--model {other}): use --model {' or '.join(same)}")
+    if theirs.architecture != recipe.architecture:
+        same = [n for n, r in RECIPES.items() if r.architecture == theirs.architecture and r.conditional == theirs.conditional]
+        raise UserError(f"--init-from {config.init_from} is a run of --model {other} ({theirs.architecture} networks); --model "
+                        f"{config.model} needs {recipe.architecture} networks: use --model {', '.join(same)}, or leave out --init-from.")
+
 def _chosen(config: TrainConfig) -> TrainConfig:
     "What the user left to the package, decided once and said: the recipe, and for a folder its image shape and augmentation."
+    if config.model is None and config.init_from is not None:  # fine-tuning: the saved networks are the architecture
+        config = replace(config, model=_saved_model(config.init_from))
     if not is_folder_dataset(config.dataset): return replace(config, model=config.model or "fashiongan")
     good, _ = scan_folder(config.dataset)
     if not good: return replace(config, model=config.model or "fast")  # load_training_data says what is wrong with the folder
@@ -110,7 +169,7 @@ def _chosen(config: TrainConfig) -> TrainConfig:
     if config.augment is None:
         n = min(len(good), config.max_images or len(good))
         changes["augment"] = DEFAULT_POLICY if n < SMALL_DATASET else "none"
-        said.append(f"--augment {changes['augment']} ({n:,} images, {'fewer' if n < SMALL_DATASET else 'not fewer'} than "
+        said.append(f"--augment {changes['augment']} ({plural(n, 'image')}, {'fewer' if n < SMALL_DATASET else 'not fewer'} than "
                     f"{SMALL_DATASET:,}: {'a small dataset is memorised by a discriminator that sees it unchanged' if n < SMALL_DATASET else 'enough to learn from unchanged'})")
     if said: print(f"For {config.dataset}: " + "; ".join(said) + ". Any of these can be given instead.")
     return replace(config, **changes)
@@ -137,7 +196,10 @@ def run_folder(out_dir: Path, dataset=None, resume: bool = False, overwrite: boo
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
             yield out_dir
     except OSError as e:
-        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO): raise  # only a disk that fails the run
+        if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # the user's to fix, and no free space would help
+            raise UserError(f"Cannot write to {out_dir} ({e.strerror or e}): choose an --out you can write, or change its "
+                            "permissions.") from None
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO): raise  # only a disk that fails the run
         raise RunFailed(f"Could not write to {out_dir} ({e.strerror or e}). The checkpoints written before survive: free "
                         f"some space and continue with `aa-gan train --resume {out_dir}`.") from None
     finally:  # a run that could not start leaves no empty folder behind
@@ -147,24 +209,51 @@ RUN_FILES = ("run.json", "history.csv", "losses.png", "generator.keras", "discri
              "epoch_*.png", "step_*.png", "checkpoints", "tensorboard")  # what a run writes in its folder
 
 def _check_out_dir(out: Path, dataset=None):
-    "Errors for output folders that cannot work: a file, or a folder inside the images trained on (`dataset`, if a folder)."
+    "Errors for output folders that cannot work: a file, under a file, or inside the images trained on (`dataset`), links followed."
     if out.exists() and not out.is_dir(): raise UserError(f"--out {out} is a file, not a folder: choose a folder for the run.")
-    if dataset is not None and is_folder_dataset(dataset) and out.is_relative_to(Path(dataset)):
+    ancestor = next(p for p in [out, *out.parents] if p.exists())
+    if not ancestor.is_dir(): raise UserError(f"--out {out} cannot be made: {ancestor} is a file, not a folder.")
+    if dataset is None or not is_folder_dataset(dataset): return
+    if out.is_relative_to(Path(dataset)):
         raise UserError(f"--out {out} is inside the dataset folder {dataset}: the run would write into your images and "
                         "the next run would train on its own grids. Choose an --out outside it.")
+    real = out.resolve()
+    for root, dirs, files in os.walk(dataset, followlinks=False):  # a link inside the dataset that leads to the run
+        for name in dirs + files:
+            link = Path(root) / name
+            if not link.is_symlink(): continue
+            target = link.resolve()
+            if target == real or target in real.parents or real in target.parents:
+                raise UserError(f"{link} is a link to {target}: --out {out} is inside the dataset through it, so the run would "
+                                "train on its own grids. Remove the link or choose an --out outside the dataset.")
 
 def _claim(out_dir: Path, overwrite: bool):
-    "Make `out_dir` a new run's folder: an error if it holds a run already, unless `overwrite` (then that run's files go)."
+    "Make `out_dir` a new run's folder: an error if it holds a run or anything else, unless `overwrite` (then only run files go)."
     if (out_dir / "run.json").exists() and not overwrite:
         raise UserError(f"{out_dir} already holds a training run: continue it with `--resume {out_dir}`, replace it with "
                         "--overwrite, or choose another --out.")
-    if (out_dir / "run.json").exists():
+    held = sorted(p.name for p in out_dir.iterdir() if p.name != ".lock" and not p.name.startswith(".tmp_"))
+    if held and not overwrite:
+        more = f", … {len(held) - 5} more" if len(held) > 5 else ""
+        raise UserError(f"{out_dir} is not empty and is not a run (it holds {', '.join(held[:5])}{more}): choose an empty or "
+                        "new --out, or add --overwrite to replace the run files in it (other files are kept).")
+    if overwrite:
         for path in [p for pattern in RUN_FILES for p in out_dir.glob(pattern)]: shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+def _read_history_rows(path: Path) -> list:
+    "The lines of a run's history.csv ([] if there is none), or a CheckpointError naming it if it is not a CSV history."
+    if not path.exists(): return []
+    try:
+        lines = path.read_text().splitlines(keepends=True)
+        if "\x00" in "".join(lines) or (lines and not lines[0].startswith("epoch")): raise ValueError("no 'epoch' header")
+    except (UnicodeDecodeError, ValueError) as e:
+        raise CheckpointError(f"{path} is not a CSV history ({e}): restore it, or delete it to continue without the old rows.") from None
+    return lines
 
 def _truncate_history(path: Path, epochs: int):
     "Keep only the CSV rows of the first `epochs` epochs (a resumed run rewrites the later ones)."
     if not path.exists(): return
-    lines = path.read_text().splitlines(keepends=True)
+    lines = _read_history_rows(path)
     kept = lines[:1] + [l for l in lines[1:] if l.split(",", 1)[0].isdigit() and int(l.split(",", 1)[0]) < epochs]
     with atomic_write(path) as f: f.write("".join(kept))
 
@@ -204,13 +293,15 @@ def _stop_if_needed(gan, out_dir: Path, checkpointer, signum):
 def is_chief(strategy: str | None = None) -> bool:
     "Whether this process writes the run's files: yes, except on a worker of a multi-worker cluster that is not its chief."
     if strategy != "multiworker": return True
-    try: spec = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    except ValueError as e: raise UserError(f"TF_CONFIG is not valid JSON ({e}): see the speed notebook for its form.") from None
-    task = spec.get("task", {})
+    try: spec = check_tf_config(os.environ.get("TF_CONFIG"))
+    except ValueError as e: raise UserError(str(e)) from None
+    task = spec["task"]
     return task.get("type") == "chief" or (task.get("type") == "worker" and int(task.get("index", 0)) == 0
                                            and "chief" not in spec.get("cluster", {}))
 
-COLLECTIVE_TIMEOUT = int(os.environ.get("AA_GAN_COLLECTIVE_TIMEOUT", 300))  # seconds a worker waits for the others
+COLLECTIVE_TIMEOUT = 300  # seconds a worker waits for the others; AA_GAN_COLLECTIVE_TIMEOUT sets another, read when a run starts
+
+def _collective_timeout() -> int: return collective_timeout(COLLECTIVE_TIMEOUT)
 
 def make_strategy(name: str | None = None):
     "A tf.distribute strategy: None (one device), 'mirrored' (all local GPUs, else all CPU devices) or 'multiworker' (TF_CONFIG)."
@@ -224,7 +315,7 @@ def make_strategy(name: str | None = None):
                              "worker's index); see the speed notebook. On one machine use 'mirrored'.")
         # a worker that dies must not leave the others waiting for ever: collectives time out
         return tf.distribute.MultiWorkerMirroredStrategy(
-            communication_options=tf.distribute.experimental.CommunicationOptions(timeout_seconds=COLLECTIVE_TIMEOUT))
+            communication_options=tf.distribute.experimental.CommunicationOptions(timeout_seconds=_collective_timeout()))
     raise ValueError(f"Unknown strategy '{name}': choose mirrored or multiworker (or leave it out for one device).")
 
 # %% ../nbs/08a_runs.ipynb #37ebe72c

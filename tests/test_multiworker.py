@@ -13,7 +13,7 @@ import time
 WORKER = """
 import hashlib, json, sys
 import numpy as np
-from aa_gan.training import train, resume_training
+from aa_gan.runs import train, resume_training
 out, resume = sys.argv[1], sys.argv[2] == "resume"
 if resume: gan, logs = resume_training(out, epochs=3, verbose=0)
 else: gan, logs = train(model="bce", strategy="multiworker", epochs=2, steps_per_epoch=3, batch_size=16, max_images=96, seed=0,
@@ -102,3 +102,43 @@ def test_a_killed_worker_stops_the_other_with_a_clear_message(tmp_path):
         results = finish(procs)
     for code, out, err in results: assert code == 0 and "Resuming" in out, err[-3000:]
     assert len((run / "history.csv").read_text().splitlines()) == last + 2
+
+
+CLI = [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())"]
+
+
+def lone_worker(run, timeout_env: str):
+    "Worker 0 of a two-worker cluster whose worker 1 never starts (issue 21: it used to wait silently for ever)."
+    env = {**os.environ, "TF_CONFIG": tf_config(free_ports(2), 0), "AA_GAN_COLLECTIVE_TIMEOUT": timeout_env}
+    return subprocess.Popen(CLI + ["train", "--model", "bce", "--strategy", "multiworker", "--epochs", "1", "--steps-per-epoch", "1",
+                                   "--batch-size", "4", "--max-images", "16", "--seed", "0", "--quiet", "--out", str(run)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_worker_that_never_arrives_ends_the_wait_with_one_line(tmp_path):
+    "AA_GAN_COLLECTIVE_TIMEOUT=10 bounds the wait (met before TensorFlow loads): a clean non-zero exit with one line, in about 10 s."
+    t0 = time.time()
+    proc = lone_worker(tmp_path / "run", "10")
+    try: out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None: proc.kill(); proc.communicate()
+    assert proc.returncode == 1, (proc.returncode, err[-3000:])
+    assert 10 <= time.time() - t0 < 40, time.time() - t0  # the bound, plus Python's start-up and a margin
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
+    assert "worker 1" in lines[0] and "TF_CONFIG" in lines[0] and "AA_GAN_COLLECTIVE_TIMEOUT" in lines[0], lines[0]
+    assert not (tmp_path / "run").exists()  # nothing made before the cluster met
+
+
+def test_sigterm_while_waiting_for_the_cluster_exits_143(tmp_path):
+    proc = lone_worker(tmp_path / "run", "300")
+    try:
+        time.sleep(6)  # the wait starts before TensorFlow loads: by now the worker waits for worker 1
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        t0 = time.time()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None: proc.kill(); proc.communicate()
+    assert proc.returncode == 143 and time.time() - t0 < 10, (proc.returncode, err[-3000:])
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err[-3000:]
