@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-n", type=positive_int, default=10_000, help="generated and real images (default: %(default)s)")
     e.add_argument("--extractor", choices=["domain", "inception"], default="domain",
                    help="features: the package's domain classifier, or InceptionV3 (needs its ImageNet weights) (default: %(default)s)")
+    e.add_argument("--inception-weights", default=None, metavar="FILE",
+                   help="with --extractor inception: InceptionV3's ImageNet weights file, for a machine with no network")
     e.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the latent vectors and the real subset (default: %(default)s)")
     e.add_argument("--data-dir", default=None, help="tensorflow-datasets data directory")
     e.add_argument("--idx-dir", default=None, help="read the real images from the IDX files in this folder")
@@ -127,7 +129,13 @@ def _evaluate(args):
     if args.json: _output_file(args.json, ".json", "--json", overwrite=True)  # before the minutes of evaluation, not after
     from aa_gan.core import atomic_write
     from aa_gan.evaluation import evaluate_generator, format_metrics
-    metrics = evaluate_generator(args.generator, dataset=args.dataset, n=args.n, extractor=args.extractor, seed=args.seed,
+    if args.inception_weights and args.extractor != "inception":
+        raise UsageError("--inception-weights is for --extractor inception: add it, or leave out --inception-weights")
+    extractor = args.extractor
+    if args.inception_weights:
+        from aa_gan.evaluation import inception_extractor
+        extractor = inception_extractor(weights=args.inception_weights)
+    metrics = evaluate_generator(args.generator, dataset=args.dataset, n=args.n, extractor=extractor, seed=args.seed,
                                  data_dir=args.data_dir, idx_dir=args.idx_dir)
     print(format_metrics(metrics))
     if args.json:

@@ -53,7 +53,7 @@ class TrainConfig:
     init_from: str | None = option(None, "fine-tune: start from DIR/generator.keras and DIR/discriminator.keras of an earlier run", metavar="DIR")
     freeze: int = option(0, "with --init-from: keep the first N layers with weights of each network fixed", metavar="N", type=nonnegative_int)
     keep_checkpoints: int = option(3, "checkpoints kept, one per epoch, newest first", metavar="K")
-    guard: bool = option(True, "stop on NaN losses or a discriminator that has won", flag="--no-guard")
+    guard: bool = option(True, "the guard that stops a run on NaN losses or a discriminator that has won; --no-guard turns it off", flag="--no-guard")
     tensorboard: bool = option(False, "also log to DIR/tensorboard (needs the tensorboard package)")
     deterministic: bool = option(False, "TensorFlow op determinism (for repeatable GPU runs; slower)")
     g_lr: float | None = option(None, "the generator's Adam learning rate (default: the recipe's, 2e-4 for fast)", flag="--g-lr", metavar="LR")

@@ -341,8 +341,8 @@ def inception_extractor(
             raise EvaluatorUnavailableError(
                 f"InceptionV3's ImageNet weights are not in {cached.parent} and {INCEPTION_WEIGHTS_URL_HOST[0]} cannot "
                 f"be reached to download them. Connect to the internet once (Keras keeps the file), or download "
-                f"{INCEPTION_WEIGHTS_FILE} elsewhere and pass its path: inception_extractor(weights='path/to/file.h5'), "
-                f"or use the domain extractor (extractor='domain').")
+                f"{INCEPTION_WEIGHTS_FILE} elsewhere and pass its path (command line: --inception-weights FILE; Python: "
+                f"inception_extractor(weights='path/to/file.h5')), or use the domain extractor (--extractor domain).")
     elif weights is not None and not Path(weights).exists():
         raise FileNotFoundError(f"No InceptionV3 weights file {weights}; expected {INCEPTION_WEIGHTS_FILE}.")
     net = keras.applications.InceptionV3(include_top=True, weights=weights)

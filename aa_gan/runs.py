@@ -91,8 +91,13 @@ def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume:
         logs = fit(gan, data, config.epochs, out_dir if chief else None, steps, initial_epoch=initial_epoch, verbose=verbose,
                    callbacks=[*([DivergenceGuard()] if config.guard else []), stopper, *callbacks, *writers])
     except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.CancelledError) as e:
-        raise RunFailed(f"A worker of the cluster stopped answering ({type(e).__name__}), so this one stops too. Restart every "
-                        f"worker with `aa-gan train --resume {out_dir}`: it continues from the last checkpoint.") from None
+        lost = type(e).__name__
+    else: lost = None
+    if lost:
+        import gc  # TensorFlow's all-reduce leaves a thread pool behind when a worker is lost: collect it now, not noisily at exit
+        gc.collect()
+        raise RunFailed(f"A worker of the cluster stopped answering ({lost}), so this one stops too. Restart every "
+                        f"worker with `aa-gan train --resume {out_dir}`: it continues from the last checkpoint.")
     _stop_if_needed(gan, out_dir, checkpointer, stopper.signum)
     return gan, logs
 

@@ -49,3 +49,14 @@ def test_missing_dataset_is_one_line(tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "is not available" in r.stderr and "To provide it" in r.stderr
     assert not (tmp_path / "run").exists()  # nothing was created for a run that could not start
+
+
+def test_evaluate_offline_advice_is_a_flag(tmp_path):
+    "Inception's weights with no network: the advice names a flag the command line has, and the flag is checked before any work."
+    from aa_gan.cli import PRETRAINED_GENERATOR
+    r = aa_gan("evaluate", "--generator", PRETRAINED_GENERATOR, "--extractor", "inception", "--inception-weights", tmp_path / "none.h5", "-n", 4)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert r.stderr.strip().splitlines() == [f"aa-gan: error: No InceptionV3 weights file {tmp_path / 'none.h5'}; expected "
+                                             "inception_v3_weights_tf_dim_ordering_tf_kernels.h5."]
+    r = aa_gan("evaluate", "--generator", PRETRAINED_GENERATOR, "--inception-weights", tmp_path / "none.h5", "-n", 4)
+    assert r.returncode == 2 and "--inception-weights is for --extractor inception" in r.stderr, r.stderr[-2000:]
