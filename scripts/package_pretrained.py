@@ -4,10 +4,13 @@
     python scripts/package_pretrained.py runs/pretrained_fast [-n 10000]
     aa-gan train --model fast-cond --epochs 30 --seed 0 --quiet --out runs/pretrained_fast_cond
     python scripts/package_pretrained.py runs/pretrained_fast_cond
+    aa-gan train --dataset EMOJI --model fast-cond --image-size 32 ... --out runs/ship/emoji32   (a folder of images)
+    python scripts/package_pretrained.py runs/ship/emoji32 --name emoji -n 3641
 
 Copies RUN/generator.keras to aa_gan/weights/fashion_mnist_generator.keras (what `aa-gan generate` uses when no
 --generator is given), or, for a conditional run, to fashion_mnist_conditional_generator.keras (what it uses with
---label), and writes the .json card beside it: the run's settings (run.json), its
+--label); a run on a folder goes to NAME_generator.keras (`--name`, what `aa-gan generate --generator NAME` draws
+with). It writes the .json card beside it: the run's settings (run.json), its
 epochs and wall time (from the monitor grids' times), the machine, `aa-gan evaluate` metrics at n images, and the
 SHA-256 of the shipped file (tests/test_pretrained.py checks that the card describes the file that ships).
 """
@@ -32,6 +35,7 @@ def main(argv=None):
     p.add_argument("-n", type=int, default=10_000, help="images for the metrics (default: %(default)s)")
     p.add_argument("--seconds", type=float, default=None, help="training wall time, if the grids' times do not tell it")
     p.add_argument("--note", default="", help="anything else worth recording")
+    p.add_argument("--name", default=None, help="for a run on a folder: the name it ships under (NAME_generator.keras)")
     a = p.parse_args(argv)
     run = a.run
     if not (run / "generator.keras").exists(): p.error(f"{run} has no generator.keras: train first")
@@ -39,14 +43,20 @@ def main(argv=None):
     sys.path.insert(0, str(ROOT))
     from aa_gan.recipes import get_recipe
     from aa_gan.core import machine
+    from aa_gan.folders import is_folder_dataset, scan_folder
     conditional = get_recipe(config["model"]).conditional
-    DEST = WEIGHTS / ("fashion_mnist_conditional_generator.keras" if conditional else "fashion_mnist_generator.keras")
-    steps_per_epoch = config["steps_per_epoch"] or -(-TRAIN_IMAGES[config["dataset"]] // config["batch_size"])
+    folder = is_folder_dataset(config["dataset"])
+    if folder and not a.name: p.error("a run on a folder needs --name: the name `aa-gan generate --generator NAME` takes")
+    DEST = (WEIGHTS / f"{a.name}_generator.keras" if folder else
+            WEIGHTS / ("fashion_mnist_conditional_generator.keras" if conditional else "fashion_mnist_generator.keras"))
+    n_images = len(scan_folder(config["dataset"])[0]) if folder else TRAIN_IMAGES[config["dataset"]]
+    steps_per_epoch = config["steps_per_epoch"] or -(-n_images // config["batch_size"])
     grids = sorted(run.glob("epoch_*.png"))
     times = [g.stat().st_mtime for g in grids]
     metrics_file = run / "metrics_pretrained.json"
+    data = ["--dataset", config["dataset"]] if folder else []
     subprocess.run([str(Path(sys.executable).with_name("aa-gan")), "evaluate", "--generator", str(run / "generator.keras"),
-                    "-n", str(a.n), "--seed", "0", "--json", str(metrics_file)], check=True, cwd=ROOT)
+                    *data, "-n", str(a.n), "--seed", "0", "--json", str(metrics_file)], check=True, cwd=ROOT)
     metrics = json.loads(metrics_file.read_text())
     seconds = a.seconds or (times[-1] - (run / "run.json").stat().st_mtime if times else None)
     card = {
@@ -55,10 +65,13 @@ def main(argv=None):
         "seed": config["seed"], "latent_dim": config["latent_dim"],
         "sha256": hashlib.sha256((run / "generator.keras").read_bytes()).hexdigest(),  # of the file copied to DEST
         "command": f"aa-gan train --model {config['model']} --epochs {len(grids)} --batch-size {config['batch_size']} "
-                   f"--seed {config['seed']} --out {run}",
+                   f"--seed {config['seed']} --out {run}" + (
+                       f" --dataset {config['dataset']} --image-size {config['image_size']} --channels {config['channels']} "
+                       f"--steps-per-epoch {config['steps_per_epoch']} --precision {config['precision']}" if folder else ""),
+        "image_shape": [config["image_size"], config["image_size"], config["channels"]] if folder else [28, 28, 1],
         "train_seconds": None if seconds is None else round(seconds), "machine": f"{machine()}, CPU only",
         "trained": datetime.fromtimestamp(times[-1] if times else 0, timezone.utc).strftime("%Y-%m-%d"),
-        "evaluate": f"aa-gan evaluate -n {a.n} --seed 0 (domain classifier features)",
+        "evaluate": f"aa-gan evaluate {' '.join(data)} -n {a.n} --seed 0 (domain classifier features)".replace("  ", " "),
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}, "note": a.note,
     }
     DEST.parent.mkdir(exist_ok=True)

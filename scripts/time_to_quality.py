@@ -1,10 +1,14 @@
-"""Time to quality: train GAN contenders for a wall-clock budget on Fashion-MNIST and score them as they go.
+"""Time to quality: train GAN contenders for a wall-clock budget on Fashion-MNIST or a folder and score them as they go.
 
-Each contender trains on the 60,000 training images in its OWN fresh Python process, one after the other. A
-contender is either a recipe of the package (`fast`, `fast-cond`, or any name `aa-gan train --model` takes), trained
-through the package's own path: `make_gan` builds it, `load_training_data` feeds it and `aa_gan.training.fit` trains
-it, as `aa-gan train` does; or `peer`, the TensorFlow DCGAN tutorial's recipe as published, a plain model written from
-its description (`ttq_models.py`; `peer:key=value,...` changes one of its knobs). At fixed amounts of training time (`--times`, minutes) the
+Each contender trains on the dataset (`--dataset`: Fashion-MNIST's 60,000 training images, or every image of a folder,
+e.g. the emoji colour set) in its OWN fresh Python process, one after the other. A contender is either a recipe of the
+package (`fast`, `fast-cond`, or any name `aa-gan train --model` takes, optionally with `:key=value,...` fields of
+`TrainConfig`, the options of `aa-gan train`: `fast:augment=none`, `fast:d_lr=0.0004,batch_size=64`), trained through
+the package's own path: `runs._chosen` decides what `aa-gan train` would (a folder's image size, channels,
+augmentation), `make_gan` builds it, `load_training_data` feeds it and `aa_gan.training.fit` trains it; or a peer, a
+plain model written from its published description (`ttq_models.py`; `NAME:key=value,...` changes one of its knobs):
+`peer`, the TensorFlow DCGAN tutorial (Fashion-MNIST), or `kerasio`, keras-io's "DCGAN to generate face images"
+(colour folders; its size and channels follow `--image-size` / `--channels`). At fixed amounts of training time (`--times`, minutes) the
 clock stops, the sampling generator (the EMA copy where there is one) is saved atomically as
 `CKPT/<contender>/gen_<minutes>min.keras`, and the clock restarts. Training time counts everything from the first
 training step on (graph tracing and XLA compilation included), but not loading the data, building the models or
@@ -12,8 +16,9 @@ saving. A checkpoint is taken when the training time plus half a step reaches th
 a step of it; the table lists the exact training seconds. `--clock cpu` measures the times in the training process's
 CPU seconds instead (fairer when other work shares the cores; with `--threads 1` on an idle machine they agree).
 
-After all training, every saved generator is scored from its file against N real TEST images with the package's
-domain evaluator (`aa_gan.evaluation`): N generated images (fixed latents; labels 0..9 repeating for a
+After all training, every saved generator is scored from its file. A folder: with `aa_gan.evaluation.evaluate_generator`
+against N of the folder's images (the package's own scoring path, as `aa-gan evaluate` does). Fashion-MNIST: against
+N real TEST images with the package's domain evaluator (`aa_gan.evaluation`): N generated images (fixed latents; labels 0..9 repeating for a
 conditional generator) -> FID, KID, precision, recall, and for conditional generators the class agreement (the
 fraction of images the domain classifier puts in the class that was asked for). Scores are cached beside the
 generators (`scores.json`), so a re-run only scores what is new.
@@ -29,6 +34,8 @@ Usage:
   python scripts/time_to_quality.py --contenders fast fast:ema=0 fast:batch=128 --out /tmp/ttq/abl --name ablation
   python scripts/time_to_quality.py --smoke --out /tmp/ttq/smoke        # ~0.5-1 min per contender, for tests
   python scripts/time_to_quality.py --report-only ...                   # no training: score and report what is saved
+  python scripts/time_to_quality.py --dataset runs/colour/emoji64 --image-size 64 --contenders kerasio fast \
+      --times 1 2 5 10 --threads 1 --clock cpu --out images/ttq --name colour64 --ckpt-dir /tmp/ttq/colour64
   python scripts/time_to_quality.py --ckpt-dir /tmp/ttq/final           # report in images/ttq, generators elsewhere
 """
 from __future__ import annotations
@@ -70,30 +77,68 @@ def _atomic_json(path: Path, obj):
 
 
 # ---------------------------------------------------------------------------- training (worker process)
-def is_peer(spec: str) -> bool: return spec.split(":")[0] == "peer"
+PEERS = ("peer", "kerasio")  # the plain models of ttq_models.py
+def is_peer(spec: str) -> bool: return spec.split(":")[0] in PEERS
+def is_folder(dataset: str) -> bool: return dataset != DATASET
 
 
-def run_recipe(spec: str, batch: int | None, no_xla: bool):
-    "The recipe a contender spec trains with, after the command line's --batch and --no-xla: the peer's knobs, or the package's Recipe."
+def _value(text: str):
+    "An override's value: an int, a float, or the text ('+' stands for ',' in lists such as augment=color+cutout)."
+    for kind in (int, float):
+        try: return kind(text)
+        except ValueError: pass
+    return text.replace("+", ",")
+
+
+def package_config(spec: str, dataset: str, image_size, channels, batch, no_xla: bool, seed: int):
+    "The `TrainConfig` of a package contender, as `aa-gan train` would resolve it (`runs._chosen`): 'fast:augment=none'."
+    import dataclasses
+    from aa_gan.config import TrainConfig
+    from aa_gan.runs import _chosen
+    name, _, overrides = spec.partition(":")
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    changes = {}
+    for item in filter(None, overrides.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or key not in fields:
+            raise ValueError(f"Bad override {item!r} in {spec!r}; use key=value with key a field of TrainConfig.")
+        changes[key] = _value(value)
+    config = TrainConfig(dataset=dataset, model=name, seed=seed, image_size=image_size, channels=channels,
+                         **({"batch_size": batch} if batch else {}), **({"jit_compile": False} if no_xla else {}))
+    config = dataclasses.replace(config, **changes).checked()
+    return _chosen(config) if is_folder(dataset) else config
+
+
+def run_recipe(spec: str, batch: int | None, no_xla: bool, dataset: str = DATASET, image_size=None, channels=None,
+               seed: int = 0):
+    "What a contender spec trains with, after --batch and --no-xla: the peer's knobs, or the package's (Recipe, TrainConfig)."
     import dataclasses
     if is_peer(spec):
         from ttq_models import parse_contender
         recipe = parse_contender(spec)
+        if is_folder(dataset): recipe = dataclasses.replace(recipe, size=image_size or 64, channels=channels or 3)
         if batch: recipe = dataclasses.replace(recipe, batch=batch)
         if no_xla: recipe = dataclasses.replace(recipe, xla=False)
         return recipe
     from aa_gan.recipes import get_recipe
-    recipe = get_recipe(spec)
-    if batch: recipe = dataclasses.replace(recipe, batch_size=batch)
+    config = package_config(spec, dataset, image_size, channels, batch, no_xla, seed)
+    recipe = get_recipe(config.model)
+    if config.batch_size: recipe = dataclasses.replace(recipe, batch_size=config.batch_size)
     if no_xla: recipe = dataclasses.replace(recipe, jit_compile=False)
-    return recipe
+    return recipe, config
 
 
 def describe(recipe) -> dict:
     "A contender's settings as JSON, with the two fields the scorer reads: `conditional` and `latent_dim`."
     import dataclasses
     if hasattr(recipe, "describe"): return recipe.describe()
-    return {**{k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(recipe).items()}, "latent_dim": 128}
+    recipe, config = recipe
+    plain = lambda d: {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+    out = {**plain(dataclasses.asdict(recipe)), "latent_dim": config.latent_dim or 128}
+    if is_folder(config.dataset):  # what the run resolved: the shape and the knobs that differ from the recipe's
+        keep = ("image_size", "channels", "augment", "augment_p", "g_lr", "d_lr", "ema", "precision", "batch_size")
+        out["config"] = {k: getattr(config, k) for k in keep}
+    return out
 
 
 class Clock:
@@ -135,16 +180,17 @@ class Clock:
 
 
 def train_worker(spec: str, folder: Path, times: list[float], seed: int, threads: int | None, batch: int | None,
-                 clock: str = "wall", no_xla: bool = False):
+                 clock: str = "wall", no_xla: bool = False, dataset: str = DATASET, image_size=None, channels=None):
     "Train one contender in this (fresh) process, saving its sampling generator at each training time in `times`."
     set_threads(threads)
     folder.mkdir(parents=True, exist_ok=True)
-    recipe = run_recipe(spec, batch, no_xla)
+    recipe = run_recipe(spec, batch, no_xla, dataset, image_size, channels, seed)
     print(f"[{spec}] {recipe}", flush=True)
     cpu0, wall0, load0 = time.process_time(), time.perf_counter(), os.getloadavg()[0]
     train = _train_peer if is_peer(spec) else _train_package
-    clock_, (g_params, d_params) = train(spec, recipe, folder, times, seed, clock)
+    clock_, (g_params, d_params) = train(spec, recipe, folder, times, seed, clock, dataset)
     info = {"spec": spec, "recipe": describe(recipe), "path": "peer (ttq_models.py)" if is_peer(spec) else "package (make_gan + fit)",
+            "dataset": dataset,
             "seed": seed, "threads": threads, "times": times, "clock": clock,
             "checkpoints": clock_.log, "losses": clock_.losses, "train_s": clock_.train_s, "steps": clock_.steps,
             "cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - wall0,
@@ -158,13 +204,18 @@ def _save_atomic(model, path: Path):
     os.replace(tmp, path)
 
 
-def _train_peer(spec, recipe, folder, times, seed, clock):
+def _train_peer(spec, recipe, folder, times, seed, clock, dataset=DATASET):
     "The peer: its own plain training loop on in-memory images (ttq_models.Trainer)."
     import numpy as np
     from aa_gan.evaluation import load_split
     from ttq_models import Trainer
-    x, y = load_split(DATASET, "train", n=None, with_labels=True)  # [0, 1] floats
-    images = np.round(np.asarray(x, np.float32).reshape(-1, 28, 28, 1) * 255).astype(np.uint8)
+    if is_folder(dataset):  # the folder's images, read by the package (the same pixels every contender gets)
+        from aa_gan.folders import load_image_folder
+        ds = load_image_folder(dataset, image_size=recipe.size, channels=recipe.channels, batch_size=1024, shuffle=False)
+        x = np.concatenate([b.numpy() for b in ds]); y = np.zeros(len(x), np.int64)
+    else:
+        x, y = load_split(DATASET, "train", n=None, with_labels=True)  # [0, 1] floats
+    images = np.round(np.asarray(x, np.float32).reshape(-1, *x.shape[1:3], x.shape[-1] if x.ndim == 4 else 1) * 255).astype(np.uint8)
     trainer = Trainer(recipe, images, np.asarray(y), seed=seed)
     print(f"[{spec}] G {trainer.G.count_params():,} params, D {trainer.D.count_params():,} params; {len(images):,} images", flush=True)
     c = Clock(spec, folder, times, clock, recipe.batch, lambda path: _save_atomic(trainer.sampler, path))
@@ -175,18 +226,19 @@ def _train_peer(spec, recipe, folder, times, seed, clock):
     return c, (trainer.G.count_params(), trainer.D.count_params())
 
 
-def _train_package(spec, recipe, folder, times, seed, clock):
+def _train_package(spec, recipe_config, folder, times, seed, clock, dataset=DATASET):
     "A recipe of the package, through the package: make_gan, load_training_data and fit, as `aa-gan train` trains it."
     import keras
     from aa_gan.data import CLASS_NAMES, output_scale
-    from aa_gan.folders import load_training_data
+    from aa_gan.folders import dataset_class_names, load_training_data
     from aa_gan.gan import save_model
     from aa_gan.recipes import make_gan
     from aa_gan.training import fit
-    names = CLASS_NAMES[DATASET] if recipe.conditional else None
+    recipe, config = recipe_config
+    names = (dataset_class_names(dataset) if is_folder(dataset) else CLASS_NAMES[DATASET]) if recipe.conditional else None
     keras.utils.set_random_seed(seed)
-    gan = make_gan(recipe, seed=seed, class_names=names)
-    data, steps = load_training_data(DATASET, tuple(gan.generator.output_shape[1:]), output_scale(gan.generator),
+    gan = make_gan(recipe, config, class_names=names)
+    data, steps = load_training_data(dataset, tuple(gan.generator.output_shape[1:]), output_scale(gan.generator),
                                      recipe.batch_size, seed=seed, class_names=names)
     c = Clock(spec, folder, times, clock, recipe.batch_size, lambda path: save_model(gan.sampler, path))
 
@@ -200,11 +252,14 @@ def _train_package(spec, recipe, folder, times, seed, clock):
     return c, (gan.generator.count_params(), gan.discriminator.count_params())
 
 
-def needs_training(folder: Path, spec: str, times, seed, threads, batch, clock, no_xla) -> bool:
+def needs_training(folder: Path, spec: str, times, seed, threads, batch, clock, no_xla, dataset=DATASET, image_size=None,
+                   channels=None) -> bool:
     "Whether `folder` lacks a finished run of this contender with these settings."
     try: info = json.loads((folder / "train.json").read_text())
     except (OSError, ValueError): return True
-    same = (info["recipe"] == json.loads(json.dumps(describe(run_recipe(spec, batch, no_xla)))) and info["seed"] == seed
+    recipe = run_recipe(spec, batch, no_xla, dataset, image_size, channels, seed)
+    same = (info["recipe"] == json.loads(json.dumps(describe(recipe))) and info["seed"] == seed
+            and info.get("dataset", DATASET) == dataset
             and info["threads"] == threads
             and sorted(info["times"]) == sorted(times) and info.get("clock", "wall") == clock)
     return not (same and all(gen_path(folder, m).exists() for m in times))
@@ -213,7 +268,6 @@ def needs_training(folder: Path, spec: str, times, seed, threads, batch, clock, 
 # ---------------------------------------------------------------------------- scoring (main process)
 def score_contender(folder: Path, info: dict, n: int, seed: int, extractor, real) -> list[dict]:
     "Score every saved generator of one contender (cached in scores.json); returns one row per checkpoint."
-    import keras
     import numpy as np
     from aa_gan.evaluation import compute_metrics
     from aa_gan.gan import load_model
@@ -248,6 +302,34 @@ def score_contender(folder: Path, info: dict, n: int, seed: int, extractor, real
     return rows
 
 
+def score_folder_contender(folder: Path, info: dict, n: int, seed: int, dataset: str, extractor) -> list[dict]:
+    "Score every saved generator of one contender against a folder with the package's `evaluate_generator` (cached)."
+    import numpy as np
+    from aa_gan.evaluation import evaluate_generator
+    from aa_gan.gan import generate, load_model
+    cache_path = folder / "scores.json"
+    try: cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError): cache = {}
+    rows = []
+    for ck in info["checkpoints"]:
+        path = folder / ck["file"]
+        key = f"n={n},seed={seed},dataset={dataset},extractor={extractor},file={ck['file']},mtime={path.stat().st_mtime_ns}"
+        if key not in cache:
+            t0 = time.perf_counter()
+            m = evaluate_generator(str(path), dataset=dataset, n=n, seed=seed, extractor=extractor)
+            m = {k: v for k, v in m.items() if isinstance(v, (int, float, str))}
+            m["score_s"] = time.perf_counter() - t0
+            gen = load_model(path, "generator")
+            fake = generate(gen, 20, seed=seed)
+            np.save(folder / f"samples_{minutes_tag(ck['minutes'])}min.npy", fake)
+            cache[key] = m
+            _atomic_json(cache_path, cache)
+            print(f"  scored {folder.name} {ck['minutes']:g} min: FID {m['fid']:.1f}, precision {m['precision']:.3f}, "
+                  f"recall {m['recall']:.3f} ({m['score_s']:.0f} s)", flush=True)
+        rows.append({**ck, **cache[key]})
+    return rows
+
+
 # ---------------------------------------------------------------------------- reporting
 def time_to_reach(rows: list[dict], fid: float):
     "(minutes of the first checkpoint with FID <= `fid`, whether it was the first checkpoint) or (None, False)."
@@ -258,16 +340,17 @@ def time_to_reach(rows: list[dict], fid: float):
 
 def speedups(results: dict) -> dict:
     "For each contender: the peer's time to its best FID / the contender's time to that FID."
-    if "peer" not in results: return {}
-    peer = results["peer"]["rows"]
+    peers = [spec for spec in results if is_peer(spec)]
+    if not peers: return {}
+    peer = results[peers[0]]["rows"]
     best = min(peer, key=lambda r: r["fid"])
     t_peer = best["minutes"]
     out = {}
     for spec, res in results.items():
         t, first = time_to_reach(res["rows"], best["fid"])
-        below = all(r["fid"] < p["fid"] for r, p in zip(res["rows"], peer)) if spec != "peer" else None
-        out[spec] = {"peer_best_fid": best["fid"], "peer_minutes": t_peer, "minutes": t,
-                     "ratio": (t_peer / t) if t else None, "lower_bound": first and spec != "peer",
+        below = all(r["fid"] < p["fid"] for r, p in zip(res["rows"], peer)) if not is_peer(spec) else None
+        out[spec] = {"peer": peers[0], "peer_best_fid": best["fid"], "peer_minutes": t_peer, "minutes": t,
+                     "ratio": (t_peer / t) if t else None, "lower_bound": first and not is_peer(spec),
                      "below_peer_at_every_checkpoint": below}
     return out
 
@@ -277,7 +360,9 @@ def fmt(x, spec=".1f"): return "" if x is None else format(x, spec)
 
 def markdown(results: dict, meta: dict) -> str:
     any_cond = any(r["info"]["recipe"]["conditional"] for r in results.values())
-    lines = [f"Fashion-MNIST, {meta['n']:,} generated vs {meta['n']:,} real test images, domain-classifier features "
+    what = (f"Fashion-MNIST, {meta['n']:,} generated vs {meta['n']:,} real test images" if not is_folder(meta.get("dataset", DATASET))
+            else f"the folder `{meta['dataset']}`, {meta['n']:,} generated vs {meta['n']:,} of its images")
+    lines = [f"{what}, domain-classifier features "
              f"(`aa_gan.evaluation`); seed {meta['seed']}; threads: {meta['threads'] or 'TensorFlow default'}; "
              f"minutes are {'CPU' if meta['clock'] == 'cpu' else 'wall-clock'} training minutes; "
              f"machine: {meta['machine']}; load average before/after training: "
@@ -306,7 +391,7 @@ def markdown(results: dict, meta: dict) -> str:
         lines.append(f"| `{spec}` | {res['rows'][-1]['images_per_s']:.0f} | " + " | ".join(cells) + " |")
     sp = meta["speedups"]
     if sp:
-        peer = sp["peer"]
+        peer = next(s for spec, s in sp.items() if is_peer(spec))
         lines += ["", f"Speed-up over the peer: the peer reaches its best FID, {peer['peer_best_fid']:.1f}, after "
                       f"{peer['peer_minutes']:g} min; ratio = that time / the contender's time to the same FID "
                       f"(checkpoint resolution; ≥: reached by the contender's first checkpoint, so a lower "
@@ -315,7 +400,7 @@ def markdown(results: dict, meta: dict) -> str:
                   "checkpoint |",
                   "|---|---|---|---|"]
         for spec, s in sp.items():
-            if spec == "peer": continue
+            if is_peer(spec): continue
             ratio = "not reached" if s["ratio"] is None else ("≥ " if s["lower_bound"] else "") + f"{s['ratio']:.1f}x"
             lines.append(f"| `{spec}` | {fmt(s['minutes'], 'g') or 'not reached'} | {ratio} | "
                          f"{'yes' if s['below_peer_at_every_checkpoint'] else 'no'} |")
@@ -360,7 +445,9 @@ def plot_samples(results: dict, path: Path):
     if not rows: return
     fig, axes = plt.subplots(len(rows), 1, figsize=(8, 0.95 * len(rows)), squeeze=False)
     for ax, (title, imgs) in zip(axes[:, 0], rows):
-        ax.imshow(np.concatenate(list((imgs[..., 0] + 1) / 2), axis=1), cmap="gray", vmin=0, vmax=1)
+        imgs = (imgs + 1) / 2 if imgs.min() < -0.01 else imgs  # tanh generators draw in [-1, 1], sigmoid ones in [0, 1]
+        strip = np.clip(np.concatenate(list(imgs), axis=1), 0, 1)
+        ax.imshow(strip[..., 0] if strip.shape[-1] == 1 else strip, cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([]); ax.set_yticks([]); ax.set_ylabel(title, rotation=0, ha="right", va="center", fontsize=7)
     fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
 
@@ -374,8 +461,15 @@ def machine() -> str:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--contenders", nargs="+", default=["peer", "fast", "fast-cond"],
-                   help="recipes of the package (fast, fast-cond, hinge+ema, ...) and the peer (peer[:key=value,...])")
+    p.add_argument("--contenders", nargs="+", default=None,
+                   help="recipes of the package (fast, fast-cond, hinge+ema, ..., with :key=value,... TrainConfig fields) "
+                        "and the peers (peer or kerasio, [:key=value,...]); default: peer fast fast-cond for Fashion-MNIST, "
+                        "kerasio fast for a folder")
+    p.add_argument("--dataset", default=DATASET, help="fashion_mnist, or a folder of images (e.g. the emoji set)")
+    p.add_argument("--image-size", type=int, default=None, help="a folder's image size (default: what aa-gan train chooses)")
+    p.add_argument("--channels", type=int, default=None, choices=(1, 3), help="a folder's channels (default: as aa-gan train)")
+    p.add_argument("--extractor", default="domain", help="the scorer's features for a folder (see aa-gan evaluate --evaluator)")
+    p.add_argument("--train-only", action="store_true", help="train, but leave scoring and the report to a later --report-only")
     p.add_argument("--times", nargs="+", type=float, default=None, help="training minutes at which to save (floats)")
     p.add_argument("-n", type=int, default=None, help="generated and real test images per score (default 10,000)")
     p.add_argument("--threads", type=int, default=None, help="TensorFlow intra- and inter-op threads")
@@ -396,17 +490,21 @@ def main(argv=None):
     p.add_argument("--report-only", action="store_true", help="do not train; score and report the saved generators")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # internal: train this one contender
     a = p.parse_args(argv)
+    folder_data = is_folder(a.dataset)
+    a.contenders = a.contenders or (["kerasio", "fast"] if folder_data else ["peer", "fast", "fast-cond"])
+    if folder_data: a.dataset = str(Path(a.dataset).expanduser().resolve())
+    data_args = (a.dataset, a.image_size, a.channels)
     times = a.times or (list(SMOKE_TIMES) if a.smoke else list(DEFAULT_TIMES))
     n = a.n or (SMOKE_N if a.smoke else 10_000)
     batch = a.batch or (SMOKE_BATCH if a.smoke else None)
     no_xla = a.no_xla or a.smoke  # XLA's compilation alone would outlast a smoke run's budget
     out = Path(a.out); ckpt = Path(a.ckpt_dir) if a.ckpt_dir else out
     from ttq_models import contender_dir_name, parse_contender
-    check = lambda spec: parse_contender(spec) if is_peer(spec) else run_recipe(spec, None, False)
+    check = lambda spec: parse_contender(spec) if is_peer(spec) else run_recipe(spec, None, False, *data_args, a.seed)
 
     if a.worker:
         return train_worker(a.worker, ckpt / contender_dir_name(a.worker), times, a.seed, a.threads, batch, a.clock,
-                            no_xla)
+                            no_xla, *data_args)
 
     for spec in a.contenders: check(spec)  # fail early on a typo
     out.mkdir(parents=True, exist_ok=True)
@@ -414,33 +512,41 @@ def main(argv=None):
     for spec in a.contenders:
         folder = ckpt / contender_dir_name(spec)
         if a.report_only or not (a.retrain or needs_training(folder, spec, times, a.seed, a.threads, batch, a.clock,
-                                                             no_xla)):
+                                                             no_xla, *data_args)):
             print(f"{spec}: using the saved run in {folder}", flush=True)
             continue
         for old in folder.glob("gen_*min.keras"): old.unlink()
         (folder / "train.json").unlink(missing_ok=True)
         cmd = [sys.executable, __file__, "--worker", spec, "--seed", str(a.seed), "--out", str(out),
-               "--ckpt-dir", str(ckpt), "--clock", a.clock, "--times", *map(str, times)]
+               "--ckpt-dir", str(ckpt), "--clock", a.clock, "--times", *map(str, times), "--dataset", a.dataset]
+        if a.image_size: cmd += ["--image-size", str(a.image_size)]
+        if a.channels: cmd += ["--channels", str(a.channels)]
         if a.threads: cmd += ["--threads", str(a.threads)]
         if batch: cmd += ["--batch", str(batch)]
         if no_xla: cmd += ["--no-xla"]
         print(f"training {spec} in a fresh process: {' '.join(cmd)}", flush=True)
         subprocess.run(cmd, check=True)
 
+    if a.train_only: return print("trained; score and report with --report-only")
     set_threads(a.threads)
     from aa_gan.evaluation import domain_extractor, load_split
-    extractor = domain_extractor(DATASET)
-    real = extractor(load_split(DATASET, "test", n=n, seed=a.seed))
+    if folder_data:
+        from aa_gan.folders import scan_folder
+        n = min(n, len(scan_folder(a.dataset)[0]))  # a folder's every image at most
+    else:
+        extractor = domain_extractor(DATASET)
+        real = extractor(load_split(DATASET, "test", n=n, seed=a.seed))
     results = {}
     for spec in a.contenders:
         folder = ckpt / contender_dir_name(spec)
         try: info = json.loads((folder / "train.json").read_text())
         except OSError: print(f"{spec}: no saved run in {folder}; left out", flush=True); continue
-        rows = score_contender(folder, info, n, a.seed, extractor, real)
+        rows = (score_folder_contender(folder, info, n, a.seed, a.dataset, a.extractor) if folder_data
+                else score_contender(folder, info, n, a.seed, extractor, real))
         results[spec] = {"folder": str(folder), "info": info, "rows": rows}
     if not results: sys.exit("nothing to report")
 
-    meta = {"n": n, "seed": a.seed, "threads": a.threads, "clock": a.clock, "machine": machine(), "dataset": DATASET,
+    meta = {"n": n, "seed": a.seed, "threads": a.threads, "clock": a.clock, "machine": machine(), "dataset": a.dataset,
             "command": "python scripts/time_to_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "speedups": speedups(results), "total_wall_s": time.perf_counter() - t_start}
     text = markdown(results, meta)

@@ -25,7 +25,9 @@ NUM_CLASSES = 10
 @dataclass(frozen=True)
 class Recipe:
     "Every knob of a contender. `arch='peer'` is the DCGAN tutorial's networks; `arch='dcgan'` the compact ones."
-    arch: str = "dcgan"          # 'peer' (tutorial networks) or 'dcgan' (width/kernel below)
+    arch: str = "dcgan"          # 'peer' (tutorial networks), 'kerasio' (keras-io's face DCGAN) or 'dcgan' (width/kernel below)
+    size: int = 28               # image side (kerasio: 32, 64 or 128; the others make 28x28)
+    channels: int = 1            # image channels (kerasio: 1 or 3)
     conditional: bool = False    # class-conditional: label embedding in G, projection discriminator
     latent_dim: int = 100
     g_ch: int = 128              # dcgan: channels of G's 7x7 map (then g_ch/2 at 14x14)
@@ -36,7 +38,7 @@ class Recipe:
     d_dropout: float = 0.0       # dcgan: dropout after D's convolutions
     sn: bool = False             # spectral normalisation of D's layers
     emb_dim: int = 32            # conditional: size of G's label embedding (concatenated to z)
-    loss: str = "bce"            # 'bce' (non-saturating) or 'hinge'
+    loss: str = "bce"            # 'bce' (non-saturating), 'hinge' or 'kerasio' (sigmoid D, fake = 1, noisy labels, D then G)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -58,7 +60,15 @@ PEER = Recipe(arch="peer", latent_dim=100, loss="bce", lr_g=1e-4, lr_d=1e-4, bet
 # Only the peer is trained from this file. The package's own recipes (`fast`, `fast-cond`, ...) train through the
 # package (time_to_quality.py: make_gan + fit). `arch='dcgan'` and the other knobs are the ablation's, which found the
 # fast recipe (images/ttq/ablation.md); `peer:arch=dcgan,...` reruns one of its rows.
-RECIPES = {"peer": PEER}
+# keras-io's "DCGAN to generate face images" (fchollet, 2019-2021), as published for CelebA at 64x64: the example a user
+# would copy for their own colour pictures. Images in [0, 1]; G Dense 8x8x128 -> Conv2DTranspose 128, 256, 512 (4x4,
+# stride 2, LeakyReLU 0.2) -> 5x5 Conv2D sigmoid; D Conv2D 64, 128, 128 (4x4, stride 2, LeakyReLU 0.2), Flatten,
+# Dropout 0.2, Dense 1 sigmoid; BCE with fake = 1 and real = 0 plus 0.05 uniform label noise; the discriminator steps
+# on a fresh fake batch, then the generator on new latents; Adam 1e-4 (Keras' default betas) for both; batch 32;
+# latent 128. `size` and `channels` follow the data (set by time_to_quality.py).
+KERASIO = Recipe(arch="kerasio", size=64, channels=3, latent_dim=128, loss="kerasio", lr_g=1e-4, lr_d=1e-4, beta1=0.9,
+                 beta2=0.999, batch=32, ema=0.0, xla=False, d_dropout=0.2)
+RECIPES = {"peer": PEER, "kerasio": KERASIO}
 
 
 def _convert(field: dataclasses.Field, text: str):
@@ -107,7 +117,13 @@ def build_generator(r: Recipe) -> keras.Model:
         y = keras.Input((), dtype="int32", name="label")
         inputs.append(y)
         h = layers.Concatenate()([z, layers.Flatten()(layers.Embedding(NUM_CLASSES, r.emb_dim)(y))])
-    if r.arch == "peer":  # the TensorFlow DCGAN tutorial, layer for layer
+    if r.arch == "kerasio":  # keras-io's face DCGAN, layer for layer (its first map is size/8 square)
+        start = r.size // 8
+        h = layers.Reshape((start, start, 128))(layers.Dense(start * start * 128)(h))
+        for ch in (128, 256, 512):
+            h = layers.LeakyReLU(0.2)(layers.Conv2DTranspose(ch, 4, strides=2, padding="same")(h))
+        out = layers.Conv2D(r.channels, 5, padding="same", activation="sigmoid")(h)
+    elif r.arch == "peer":  # the TensorFlow DCGAN tutorial, layer for layer
         h = layers.Dense(7 * 7 * 256, use_bias=False)(h)
         h = layers.LeakyReLU()(layers.BatchNormalization()(h))
         h = layers.Reshape((7, 7, 256))(h)
@@ -129,7 +145,13 @@ def build_generator(r: Recipe) -> keras.Model:
 
 def build_discriminator(r: Recipe) -> keras.Model:
     "image [and label] -> one logit. Conditional: a projection discriminator, logit = w.h + embed(y).h (Miyato 2018)."
-    x = keras.Input((28, 28, 1), name="image")
+    x = keras.Input((r.size, r.size, r.channels), name="image")
+    if r.arch == "kerasio":  # three strided convolutions, then a dropout and one sigmoid unit
+        h = x
+        for ch in (64, 128, 128):
+            h = layers.LeakyReLU(0.2)(layers.Conv2D(ch, 4, strides=2, padding="same")(h))
+        h = layers.Dropout(r.d_dropout)(layers.Flatten()(h))
+        return keras.Model(x, layers.Dense(1, activation="sigmoid")(h), name="discriminator")
     if r.arch == "peer":
         h = layers.Conv2D(64, 5, strides=2, padding="same")(x)
         h = layers.Dropout(0.3)(layers.LeakyReLU()(h))
@@ -181,7 +203,7 @@ class Trainer:
         self.r = r
         keras.utils.set_random_seed(seed)
         self.rng = tf.random.Generator.from_seed(seed)
-        self.images = tf.Variable(images_uint8, trainable=False, name="train_images")  # (N, 28, 28, 1) uint8
+        self.images = tf.Variable(images_uint8, trainable=False, name="train_images")  # (N, size, size, channels) uint8
         self.labels = tf.Variable(labels.astype("int32"), trainable=False, name="train_labels")
         self.n = int(images_uint8.shape[0])
         self.G, self.D = build_generator(r), build_discriminator(r)
@@ -196,7 +218,8 @@ class Trainer:
             self.G_ema = None
         self.step_count = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.steps = 0  # the same count in Python (no device sync to read it)
-        self._plain = tf.function(lambda: self._step(False), jit_compile=r.xla)
+        plain = self._step_kerasio if r.loss == "kerasio" else (lambda: self._step(False))
+        self._plain = tf.function(plain, jit_compile=r.xla)
         self._with_r1 = tf.function(lambda: self._step(True), jit_compile=r.xla) if r.r1 else None
 
     @property
@@ -243,6 +266,24 @@ class Trainer:
             decay = tf.minimum(r.ema, (1.0 + t) / (10.0 + t)) if r.ema_warmup else tf.constant(r.ema)
             for e, w in zip(self.G_ema.weights, self.G.weights):  # all weights, batch-norm statistics included
                 e.assign(decay * e + (1.0 - decay) * w)
+        return d_loss, g_loss
+
+    def _step_kerasio(self):
+        "keras-io's train_step: the discriminator on [fake; real] with labels [1; 0] + noise, then the generator on new latents."
+        r, b = self.r, self.r.batch
+        idx = self.rng.uniform((b,), 0, self.n, dtype=tf.int32)
+        real = tf.cast(tf.gather(self.images, idx), tf.float32) / 255.0  # its images are in [0, 1]
+        fake = self.G(self.rng.normal((b, r.latent_dim)), training=True)
+        labels = tf.concat([tf.ones((b, 1)), tf.zeros((b, 1))], 0)
+        labels += 0.05 * self.rng.uniform(tf.shape(labels))
+        bce = lambda y, p: tf.reduce_mean(keras.losses.binary_crossentropy(y, p))
+        with tf.GradientTape() as tape:
+            d_loss = bce(labels, self.D(tf.concat([fake, real], 0), training=True))
+        self.opt_d.apply_gradients(zip(tape.gradient(d_loss, self.D.trainable_variables), self.D.trainable_variables))
+        with tf.GradientTape() as tape:
+            g_loss = bce(tf.zeros((b, 1)), self.D(self.G(self.rng.normal((b, r.latent_dim)), training=True), training=True))
+        self.opt_g.apply_gradients(zip(tape.gradient(g_loss, self.G.trainable_variables), self.G.trainable_variables))
+        self.step_count.assign_add(1)
         return d_loss, g_loss
 
     def step(self):
