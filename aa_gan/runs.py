@@ -18,7 +18,7 @@ from pathlib import Path
 from .core import keras, tf, has_gpu, plural, CheckpointError, TrainingDiverged, Interrupted, RunFailed, RunLock, UserError, atomic_write
 from .config import TrainConfig, check_tf_config, collective_timeout, meet_cluster
 from .data import output_scale
-from .folders import dataset_class_names, is_folder_dataset, load_training_data, scan_folder
+from .folders import cached_scan, dataset_class_names, is_folder_dataset, load_training_data
 from .augment import DEFAULT_POLICY, SMALL_DATASET
 from .small import SMALL_SIZES
 from .checkpoints import Checkpointer, CheckpointCallback, DivergenceGuard
@@ -153,7 +153,7 @@ def _chosen(config: TrainConfig) -> TrainConfig:
     if config.model is None and config.init_from is not None:  # fine-tuning: the saved networks are the architecture
         config = replace(config, model=_saved_model(config.init_from))
     if not is_folder_dataset(config.dataset): return replace(config, model=config.model or "fashiongan")
-    good, _ = scan_folder(config.dataset)
+    good, _ = cached_scan(config.dataset, verbose=True)  # kept: loading the data then checks no file again
     if not good: return replace(config, model=config.model or "fast")  # load_training_data says what is wrong with the folder
     said, model = [], config.model
     if model is None:
