@@ -10,7 +10,7 @@ the package as it is: the first load decodes into an array and keeps it in a (he
 folder; the reuse reads that array. Each row times the call (`load`) and two passes over the dataset
 (`epoch 1`, `epoch 2`), iterating batches and doing nothing else.
 """
-import argparse, importlib.util, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, importlib.util, json, os, shutil, subprocess, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
