@@ -57,12 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
     e = sub.add_parser("evaluate", help="score a trained generator: FID, KID, classifier score, precision, recall",
-                       description="Generate N images and compare them with N real test images (see the 10_evaluation notebook).")
+                       description="Generate N images and compare them with N real images: a standard dataset's test split, "
+                                   "or a folder's images read at the generator's size (see the 10_evaluation notebook).")
     e.add_argument("--generator", required=True, metavar="FILE", help="a generator saved as .keras")
-    e.add_argument("--dataset", default="fashion_mnist", help="real dataset to compare with (default: %(default)s)")
-    e.add_argument("-n", type=positive_int, default=10_000, help="generated and real images (default: %(default)s)")
+    e.add_argument("--dataset", default="fashion_mnist",
+                   help="real images to compare with: a standard dataset or a folder of images (default: %(default)s)")
+    e.add_argument("-n", type=positive_int, default=10_000,
+                   help="generated and real images; a folder: at most its number of images (default: %(default)s)")
     e.add_argument("--extractor", choices=["domain", "inception"], default="domain",
-                   help="features: the package's domain classifier, or InceptionV3 (needs its ImageNet weights) (default: %(default)s)")
+                   help="features: a domain classifier (see --evaluator), or InceptionV3 (needs its ImageNet weights) (default: %(default)s)")
+    e.add_argument("--evaluator", default=None, metavar="NAME|FILE",
+                   help="the domain classifier: 'fashion_mnist' or 'emoji' (shipped), a name trained with train_evaluator, or a "
+                        ".keras file. Default: the dataset's; for a folder, 'emoji' if it holds the emoji drawer's emoji.csv, "
+                        "else the classifier train_evaluator('FOLDER') saved for it, else InceptionV3 if its weights are "
+                        "downloaded, else an error naming these options")
     e.add_argument("--inception-weights", default=None, metavar="FILE",
                    help="with --extractor inception: InceptionV3's ImageNet weights file, for a machine with no network")
     e.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the latent vectors and the real subset (default: %(default)s)")
@@ -131,12 +139,14 @@ def _evaluate(args):
     from aa_gan.evaluation import evaluate_generator, format_metrics
     if args.inception_weights and args.extractor != "inception":
         raise UsageError("--inception-weights is for --extractor inception: add it, or leave out --inception-weights")
+    if args.evaluator and args.extractor != "domain":
+        raise UsageError("--evaluator names a domain classifier, which --extractor inception does not use: leave out one of them")
     extractor = args.extractor
     if args.inception_weights:
         from aa_gan.evaluation import inception_extractor
         extractor = inception_extractor(weights=args.inception_weights)
     metrics = evaluate_generator(args.generator, dataset=args.dataset, n=args.n, extractor=extractor, seed=args.seed,
-                                 data_dir=args.data_dir, idx_dir=args.idx_dir)
+                                 data_dir=args.data_dir, idx_dir=args.idx_dir, evaluator=args.evaluator)
     print(format_metrics(metrics))
     if args.json:
         plain = {k: (v.item() if hasattr(v, "item") else v) for k, v in metrics.items()}

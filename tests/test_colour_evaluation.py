@@ -1,0 +1,182 @@
+"""Scoring colour generators offline (issue 20, item 4): the evaluator for colour and 64x64 images, the shipped emoji
+classifier and its card, the calibration rows, and `evaluate_generator` / `aa-gan evaluate` against a folder of images."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aa_gan import evaluation as ev
+from aa_gan.small import fast_generator
+
+EMOJI = Path(os.environ.get("AA_GAN_EMOJI_DIR", Path(__file__).parent.parent / "runs" / "colour" / "emoji64"))
+
+
+def aa_gan(*args, env=None, timeout=600):
+    cmd = [shutil.which("aa-gan")] if shutil.which("aa-gan") else [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())"]
+    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def one_error_line(r) -> str:
+    "The single stderr line of a failed command (exit code 2), or an assertion naming what came instead."
+    assert r.returncode == 2 and "Traceback" not in r.stderr, (r.returncode, r.stderr[-2000:])
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aa-gan: error: "), r.stderr
+    return lines[0]
+
+
+def write_folder(folder: Path, per_class: int, size: int = 32, seed: int = 0, classes=("blue_squares", "red_discs")):
+    "A small colour folder, one sub-folder per class: red discs and blue squares of random size and place on white."
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    for c, name in enumerate(classes):
+        (folder / name).mkdir(parents=True)
+        for i in range(per_class):
+            im = np.full((size, size, 3), 255, np.uint8)
+            cy, cx, r = rng.integers(8, size - 8, 2).tolist() + [int(rng.integers(3, 8))]
+            mask = ((yy - cy) ** 2 + (xx - cx) ** 2 <= r * r) if c else ((abs(yy - cy) <= r) & (abs(xx - cx) <= r))
+            im[mask] = [int(rng.integers(150, 256)), 0, 0] if c else [0, 0, int(rng.integers(150, 256))]
+            Image.fromarray(im).save(folder / name / f"{i:03d}.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def colour(tmp_path_factory):
+    "A 160-image colour folder, a domain classifier trained on it for one epoch (in a private evaluator_dir), a 32x32 generator."
+    root = tmp_path_factory.mktemp("colour")
+    folder = write_folder(root / "shapes", per_class=80)
+    evaluators = root / "evaluators"
+    old = os.environ.get("AA_GAN_EVALUATOR_DIR")
+    os.environ["AA_GAN_EVALUATOR_DIR"] = str(evaluators)
+    try:
+        _, acc = ev.train_evaluator(folder, epochs=1, batch_size=32, image_shape=(32, 32, 3), verbose=0)
+    finally:
+        if old is None: os.environ.pop("AA_GAN_EVALUATOR_DIR")
+        else: os.environ["AA_GAN_EVALUATOR_DIR"] = old
+    generator = fast_generator(image_shape=(32, 32, 3))
+    generator.save(root / "G.keras")
+    return {"root": root, "folder": folder, "evaluators": evaluators, "acc": acc, "generator": generator, "G": root / "G.keras"}
+
+
+# ---------------------------------------------------------------- the evaluator for colour and larger images
+
+def test_build_evaluator_layouts():
+    assert ev.build_evaluator().count_params() == 421_930  # the shipped Fashion-MNIST layout is unchanged
+    m = ev.build_evaluator(99, (64, 64, 3))
+    assert m.get_layer("features").input.shape[-1] == 8 * 8 * 128 and m.output_shape == (None, 99)
+    assert ev.build_evaluator(5, (32, 32, 3)).get_layer("features").input.shape[-1] == 8 * 8 * 64
+
+
+def test_train_evaluator_on_a_colour_folder(colour):
+    saved = colour["evaluators"] / "shapes_classifier.keras"  # named after the folder, where load_evaluator looks
+    assert saved.exists()
+    model = ev.load_evaluator(path=saved)
+    assert model.input_shape[1:] == (32, 32, 3) and model.output_shape[-1] == 2
+    assert 0.0 <= colour["acc"] <= 1.0
+
+
+def test_train_evaluator_labels_must_match_images():
+    x = np.zeros((20, 16, 16, 3), np.float32)
+    with pytest.raises(ValueError, match="20 images but 19 labels"):
+        ev.train_evaluator((x, np.zeros(19, int)), epochs=1, path=False, verbose=0)
+
+
+# ---------------------------------------------------------------- the shipped emoji classifier
+
+def test_shipped_emoji_classifier_and_card():
+    path = ev.WEIGHTS_DIR / "emoji_classifier.keras"
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == card["sha256"]  # the card describes these very weights
+    assert {"command", "train_seconds", "machine", "accuracy", "classes"} <= set(card)
+    assert path.stat().st_size < 8_000_000
+    model = ev.load_evaluator("emoji")
+    assert model.input_shape[1:] == (64, 64, 3) and model.output_shape[-1] == card["classes"]
+
+
+def test_emoji_folder_is_recognised_by_its_index(tmp_path):
+    (tmp_path / "emoji.csv").write_text("path,group,subgroup,codepoints,name\n")
+    assert ev.is_emoji_folder(tmp_path)
+    (tmp_path / "emoji.csv").write_text("file,label\n")  # some other index: not the emoji set
+    assert not ev.is_emoji_folder(tmp_path)
+    assert ev.folder_extractor(tmp_path, evaluator="emoji").name == "domain:emoji"
+
+
+@pytest.mark.skipif(not ev.is_emoji_folder(EMOJI), reason="the emoji set is not drawn here (runs/colour/emoji64)")
+def test_calibration_on_the_emoji_set_orders_real_before_noise():
+    "Negative control: the shipped classifier puts two halves of the real set far closer than damaged copies and noise."
+    x = ev._folder_arrays(EMOJI, (64, 64, 3), with_labels=False)[0]
+    x = x[np.random.default_rng(0).choice(len(x), 800, replace=False)]
+    rows = ev.calibration_table(x, dataset="emoji", kid_subsets=10)
+    floor, noise = rows["real half vs other half"], rows["uniform noise"]
+    assert floor["fid"] * 20 < noise["fid"] and floor["recall"] > 0.7 > noise["recall"], (floor, noise)
+    assert floor["fid"] < rows["real blurred (16x16 and back)"]["fid"] < noise["fid"]
+    assert rows["one real image repeated"]["recall"] < 0.05
+
+
+def test_calibration_table_with_a_folder_classifier(colour):
+    "Any extractor works: the small folder's one-epoch classifier already puts two real halves far below uniform noise."
+    x = ev._folder_arrays(colour["folder"], (32, 32, 3), with_labels=False)[0]
+    assert x.shape == (160, 32, 32, 3)
+    ext = ev._named_extractor(colour["evaluators"] / "shapes_classifier.keras")
+    x = np.concatenate([x] * 2)  # 320 images: 160 a side, more than its 128 features
+    rows = ev.calibration_table(x, extractor=ext, kid_subsets=5)
+    floor, noise = rows["real half vs other half"]["fid"], rows["uniform noise"]["fid"]
+    assert floor * 10 < noise, (floor, noise)  # measured: 0.01 and 0.28
+
+
+# ---------------------------------------------------------------- evaluate_generator against a folder
+
+def test_evaluate_generator_on_a_colour_folder(colour, monkeypatch, capsys):
+    monkeypatch.setenv("AA_GAN_EVALUATOR_DIR", str(colour["evaluators"]))
+    m = ev.evaluate_generator(colour["generator"], dataset=colour["folder"], n=500)
+    out = capsys.readouterr().out
+    assert "holds 160 images: evaluating 160 generated images against all of them (asked for 500)" in out
+    assert m["n_real"] == m["n_fake"] == 160 and m["extractor"] == "domain:shapes"  # the classifier trained on the folder
+    assert np.isfinite(m["fid"]) and 0 <= m["precision"] <= 1
+    json.dumps(m)
+    assert "class_agreement" not in m  # unconditional
+
+
+def test_class_agreement_only_with_the_same_classes(colour, monkeypatch, capsys):
+    monkeypatch.setenv("AA_GAN_EVALUATOR_DIR", str(colour["evaluators"]))
+    cond = fast_generator(image_shape=(32, 32, 3), num_classes=2, class_names=["blue_squares", "red_discs"])
+    m = ev.evaluate_generator(cond, dataset=colour["folder"], n=160)
+    assert 0 <= m["class_agreement"] <= 1  # the folder's own classifier: the same two sorted sub-folder classes
+    m = ev.evaluate_generator(cond, dataset=colour["folder"], n=160, evaluator="emoji")  # 99 subgroups, not 2 classes
+    assert "class_agreement" not in m and m["extractor"] == "domain:emoji"
+    out = capsys.readouterr().out
+    assert "No class agreement: the domain:emoji classifier knows" in out and "Resizing the generated and real 32x32 images to 64x64" in out
+
+
+def test_cli_evaluate_colour_generator_against_folder(colour, tmp_path):
+    out = tmp_path / "m.json"
+    r = aa_gan("evaluate", "--generator", colour["G"], "--dataset", colour["folder"], "-n", 1000, "--json", out,
+               env={"AA_GAN_EVALUATOR_DIR": str(colour["evaluators"])})
+    assert r.returncode == 0, r.stderr[-2000:]
+    m = json.loads(out.read_text())
+    assert m["n_real"] == 160 and m["dataset"] == str(colour["folder"]) and m["extractor"] == "domain:shapes"
+    assert "asked for 1,000" in r.stdout and "FID" in r.stdout
+
+
+def test_cli_evaluate_folder_errors(colour, tmp_path):
+    empty_keras = {"AA_GAN_EVALUATOR_DIR": str(tmp_path / "none"), "KERAS_HOME": str(tmp_path / "keras")}
+    line = one_error_line(aa_gan("evaluate", "--generator", colour["G"], "--dataset", tmp_path / "missing", env=empty_keras))
+    assert f"No folder {tmp_path / 'missing'}: pass a folder of real images" in line
+    # a folder with no classifier, no emoji.csv and no downloaded Inception weights: the options, on one line
+    line = one_error_line(aa_gan("evaluate", "--generator", colour["G"], "--dataset", colour["folder"], env=empty_keras))
+    assert "No feature extractor for the folder" in line and "train_evaluator(" in line and "--evaluator FILE.keras" in line
+    assert "--extractor inception --inception-weights FILE" in line
+    # too few images for the features
+    few = write_folder(tmp_path / "few", per_class=10, seed=1)
+    line = one_error_line(aa_gan("evaluate", "--generator", colour["G"], "--dataset", few,
+                                 "--evaluator", colour["evaluators"] / "shapes_classifier.keras", env=empty_keras))
+    assert "has 20 images but the domain:shapes_classifier.keras extractor gives 128 features" in line
+    line = one_error_line(aa_gan("evaluate", "--generator", colour["G"], "--extractor", "inception", "--evaluator", "emoji"))
+    assert "--evaluator names a domain classifier" in line
