@@ -25,10 +25,10 @@ from keras import layers
 from .core import EvaluatorUnavailableError
 from .data import check_scale, output_scale
 from .data import load_dataset, STANDARD_DATASETS, _can_reach
-from .data import default_labels, num_classes
+from .data import class_names, default_labels, num_classes
 from .gan import generate, latent_vectors
 from .gan import load_model, save_model
-from .folders import load_image_folder, is_folder_dataset
+from .folders import dataset_class_names, load_image_folder, is_folder_dataset
 
 # %% ../nbs/10_evaluation.ipynb #293098b2
 def _as_features(x, name: str = "features", min_samples: int = 2) -> np.ndarray:
@@ -223,7 +223,7 @@ def _folder_arrays(folder, image_shape=(64, 64, 3), with_labels: bool = True, ve
         raise FileNotFoundError(f"No folder {folder}: pass a folder of images"
                                 f"{' with one sub-folder per class' if with_labels else ''}.")
     ds = load_image_folder(folder, image_size=tuple(image_shape[:2]), channels=image_shape[2], with_labels=with_labels,
-                           shuffle=False, cache=False, batch_size=512, verbose=verbose)
+                           shuffle=False, batch_size=512, verbose=verbose)
     if with_labels:
         x, y = _arrays(ds)
         return x, y, list(ds.class_names)
@@ -574,16 +574,24 @@ def _named_extractor(evaluator) -> FeatureExtractor:
         return FeatureExtractor(load_evaluator(path=path), name=f"domain:{path.name}")
     return domain_extractor(str(evaluator))
 
-def _real_images(dataset, n: int, image_shape, seed: int, data_dir=None, idx_dir=None) -> np.ndarray:
-    "`n` real images in [0, 1]: from a standard dataset's test split, or read from a folder at `image_shape` (all if it has fewer)."
+def _sub_folders(folder) -> list:
+    "The class sub-folders of a folder of images ([] if its images lie loose)."
+    try: return dataset_class_names(folder)
+    except ValueError: return []
+
+def _real_images(dataset, n: int, image_shape, seed: int, data_dir=None, idx_dir=None, classes=None) -> tuple:
+    """(`n` real images in [0, 1], their labels or None): from a standard dataset's test split, or read from a folder at
+    `image_shape` (all if it has fewer), with the class of each from its sub-folder when `classes` are those sub-folders."""
     if not is_folder_dataset(dataset):
-        return load_split(dataset, "test", n=n, seed=seed, data_dir=data_dir, idx_dir=idx_dir)
-    x, _, _ = _folder_arrays(dataset, image_shape, with_labels=False, verbose=True)
+        return load_split(dataset, "test", n=n, seed=seed, data_dir=data_dir, idx_dir=idx_dir), None
+    labelled = bool(classes) and list(classes) == _sub_folders(dataset)
+    x, y, _ = _folder_arrays(dataset, image_shape, with_labels=labelled, verbose=True)
     if n >= len(x):
         if n > len(x): print(f"{dataset} holds {len(x):,} images: evaluating {len(x):,} generated images against all of them "
                               f"(asked for {n:,}).")
-        return x
-    return x[np.sort(np.random.default_rng(seed).choice(len(x), n, replace=False))]
+        return x, y
+    keep = np.sort(np.random.default_rng(seed).choice(len(x), n, replace=False))
+    return x[keep], (None if y is None else y[keep])
 
 def evaluate_generator(
     generator,  # a keras generator model, or the path of a .keras file
@@ -611,13 +619,14 @@ def evaluate_generator(
     image_shape = tuple(gen.output_shape[1:])
     if ext.preprocess is not None:  # InceptionV3 resizes any image itself: give it the generator's
         ext = copy.copy(ext); ext.input_shape = image_shape
-    real = _real_images(dataset, n, image_shape, seed, data_dir, idx_dir)
+    real, real_labels = _real_images(dataset, n, image_shape, seed, data_dir, idx_dir, class_names(gen))
     if len(real) <= ext.feature_dim:
         raise ValueError(f"{dataset} has {len(real):,} images but the {ext.name} extractor gives {ext.feature_dim} features: "
                          f"FID needs more images than features. Use a folder of more than {ext.feature_dim} images "
                          f"(several thousand for stable numbers).")
     n = len(real)
-    labels = default_labels(gen, n)  # a conditional generator: every class equally often, like the test set
+    # a conditional generator draws each real image's class: the folder's class frequencies (a standard test set: every class equally often)
+    labels = real_labels.astype("int32") if real_labels is not None else default_labels(gen, n)
     fake = generate(gen, n, labels=labels, seed=seed, batch_size=batch_size)
     scale = output_scale(gen)
     size = tuple(ext.input_shape[:2])

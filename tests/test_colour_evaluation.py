@@ -15,7 +15,6 @@ from PIL import Image
 from aa_gan import evaluation as ev
 from aa_gan.small import fast_generator
 
-EMOJI = Path(os.environ.get("AA_GAN_EMOJI_DIR", Path(__file__).parent.parent / "runs" / "colour" / "emoji64"))
 
 
 def aa_gan(*args, env=None, timeout=600):
@@ -108,10 +107,9 @@ def test_emoji_folder_is_recognised_by_its_index(tmp_path):
     assert ev.folder_extractor(tmp_path, evaluator="emoji").name == "domain:emoji"
 
 
-@pytest.mark.skipif(not ev.is_emoji_folder(EMOJI), reason="the emoji set is not drawn here (runs/colour/emoji64)")
-def test_calibration_on_the_emoji_set_orders_real_before_noise():
+def test_calibration_on_the_emoji_set_orders_real_before_noise(emoji_set):
     "Negative control: the shipped classifier puts two halves of the real set far closer than damaged copies and noise."
-    x = ev._folder_arrays(EMOJI, (64, 64, 3), with_labels=False)[0]
+    x = ev._folder_arrays(emoji_set, (64, 64, 3), with_labels=False)[0]
     x = x[np.random.default_rng(0).choice(len(x), 800, replace=False)]
     rows = ev.calibration_table(x, dataset="emoji", kid_subsets=10)
     floor, noise = rows["real half vs other half"], rows["uniform noise"]
@@ -153,6 +151,23 @@ def test_class_agreement_only_with_the_same_classes(colour, monkeypatch, capsys)
     assert "class_agreement" not in m and m["extractor"] == "domain:emoji"
     out = capsys.readouterr().out
     assert "No class agreement: the domain:emoji classifier knows" in out and "Resizing the generated and real 32x32 images to 64x64" in out
+
+
+def test_a_conditional_generator_draws_the_folders_class_frequencies(colour, tmp_path, monkeypatch):
+    """Scored against a folder of 150 blue squares and 10 red discs, a conditional generator draws 150 and 10, not 80 and 80:
+    equal draws would put the FID's means apart for a reason that is not the pictures (the emoji set is 59% people)."""
+    monkeypatch.setenv("AA_GAN_EVALUATOR_DIR", str(colour["evaluators"]))
+    folder = write_folder(tmp_path / "shapes", per_class=150)
+    for extra in sorted((folder / "red_discs").glob("*.png"))[10:]: extra.unlink()
+    drawn = []
+    real_generate = ev.generate
+    monkeypatch.setattr(ev, "generate", lambda gen, n, labels=None, **kw: (drawn.append(labels), real_generate(gen, n, labels=labels, **kw))[1])
+    cond = fast_generator(image_shape=(32, 32, 3), num_classes=2, class_names=["blue_squares", "red_discs"])
+    ev.evaluate_generator(cond, dataset=folder, n=160, evaluator=colour["evaluators"] / "shapes_classifier.keras")
+    assert np.bincount(drawn[0]).tolist() == [150, 10]
+    other = fast_generator(image_shape=(32, 32, 3), num_classes=2, class_names=["a", "b"])  # not this folder's classes
+    ev.evaluate_generator(other, dataset=folder, n=160, evaluator=colour["evaluators"] / "shapes_classifier.keras")
+    assert np.bincount(drawn[1]).tolist() == [80, 80]
 
 
 def test_cli_evaluate_colour_generator_against_folder(colour, tmp_path):
