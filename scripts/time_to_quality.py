@@ -546,7 +546,9 @@ def main(argv=None):
         results[spec] = {"folder": str(folder), "info": info, "rows": rows}
     if not results: sys.exit("nothing to report")
 
-    meta = {"n": n, "seed": a.seed, "threads": a.threads, "clock": a.clock, "machine": machine(), "dataset": a.dataset,
+    trained_with = {r["info"].get("threads") for r in results.values()}  # --report-only: the threads the training used
+    threads = a.threads or (trained_with.pop() if len(trained_with) == 1 else None)
+    meta = {"n": n, "seed": a.seed, "threads": threads, "clock": a.clock, "machine": machine(), "dataset": a.dataset,
             "command": "python scripts/time_to_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "speedups": speedups(results), "total_wall_s": time.perf_counter() - t_start}
     text = markdown(results, meta)
