@@ -266,68 +266,60 @@ def needs_training(folder: Path, spec: str, times, seed, threads, batch, clock, 
 
 
 # ---------------------------------------------------------------------------- scoring (main process)
+def _score_checkpoints(folder: Path, info: dict, key: str, score) -> list[dict]:
+    "One row per saved generator of a contender: `score(path)` -> (metrics, samples), cached in scores.json by `key` and file."
+    import numpy as np
+    cache_path = folder / "scores.json"
+    try: cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError): cache = {}
+    rows = []
+    for ck in info["checkpoints"]:
+        path = folder / ck["file"]
+        entry = f"{key},file={ck['file']},mtime={path.stat().st_mtime_ns}"
+        if entry not in cache:
+            t0 = time.perf_counter()
+            m, samples = score(path)
+            m["score_s"] = time.perf_counter() - t0
+            np.save(folder / f"samples_{minutes_tag(ck['minutes'])}min.npy", samples[:20])
+            cache[entry] = m
+            _atomic_json(cache_path, cache)
+            print(f"  scored {folder.name} {ck['minutes']:g} min: FID {m['fid']:.1f}, precision {m['precision']:.3f}, "
+                  f"recall {m['recall']:.3f}" + (f", class agreement {m['class_agreement']:.3f}" if "class_agreement" in m else "")
+                  + f" ({m['score_s']:.0f} s)", flush=True)
+        rows.append({**ck, **cache[entry]})
+    return rows
+
+
 def score_contender(folder: Path, info: dict, n: int, seed: int, extractor, real) -> list[dict]:
-    "Score every saved generator of one contender (cached in scores.json); returns one row per checkpoint."
+    "Score every saved generator of one contender against Fashion-MNIST's test images (fixed latents; labels 0..9 repeating)."
     import numpy as np
     from aa_gan.evaluation import compute_metrics
     from aa_gan.gan import load_model
-    cache_path = folder / "scores.json"
-    try: cache = json.loads(cache_path.read_text())
-    except (OSError, ValueError): cache = {}
     real_f, real_p = real
     conditional = info["recipe"]["conditional"]
-    latent = info["recipe"]["latent_dim"]
-    z = np.random.default_rng(seed + 12345).standard_normal((n, latent)).astype("float32")
+    z = np.random.default_rng(seed + 12345).standard_normal((n, info["recipe"]["latent_dim"])).astype("float32")
     labels = (np.arange(n) % 10).astype("int32")
-    rows = []
-    for ck in info["checkpoints"]:
-        path = folder / ck["file"]
-        key = f"n={n},seed={seed},file={ck['file']},mtime={path.stat().st_mtime_ns}"
-        if key not in cache:
-            t0 = time.perf_counter()
-            gen = load_model(path, "generator")
-            fake = np.concatenate([np.asarray(gen([z[s:s + 500], labels[s:s + 500]] if conditional else z[s:s + 500],
-                                                  training=False)) for s in range(0, n, 500)])
-            fake_f, fake_p = extractor(fake, scale="-1,1")
-            m = compute_metrics(real_f, fake_f, real_p, fake_p)
-            if conditional: m["class_agreement"] = float((fake_p.argmax(1) == labels).mean())
-            m["score_s"] = time.perf_counter() - t0
-            np.save(folder / f"samples_{minutes_tag(ck['minutes'])}min.npy", fake[:20])
-            cache[key] = m
-            _atomic_json(cache_path, cache)
-            print(f"  scored {folder.name} {ck['minutes']:g} min: FID {m['fid']:.1f}, precision {m['precision']:.3f}, "
-                  f"recall {m['recall']:.3f}" + (f", class agreement {m['class_agreement']:.3f}" if conditional else "")
-                  + f" ({m['score_s']:.0f} s)", flush=True)
-        rows.append({**ck, **cache[key]})
-    return rows
+
+    def score(path):
+        gen = load_model(path, "generator")
+        fake = np.concatenate([np.asarray(gen([z[s:s + 500], labels[s:s + 500]] if conditional else z[s:s + 500],
+                                              training=False)) for s in range(0, n, 500)])
+        fake_f, fake_p = extractor(fake, scale="-1,1")
+        m = compute_metrics(real_f, fake_f, real_p, fake_p)
+        if conditional: m["class_agreement"] = float((fake_p.argmax(1) == labels).mean())
+        return m, fake
+    return _score_checkpoints(folder, info, f"n={n},seed={seed}", score)
 
 
 def score_folder_contender(folder: Path, info: dict, n: int, seed: int, dataset: str, extractor) -> list[dict]:
-    "Score every saved generator of one contender against a folder with the package's `evaluate_generator` (cached)."
-    import numpy as np
+    "Score every saved generator of one contender against a folder with the package's `evaluate_generator`."
     from aa_gan.evaluation import evaluate_generator
     from aa_gan.gan import generate, load_model
-    cache_path = folder / "scores.json"
-    try: cache = json.loads(cache_path.read_text())
-    except (OSError, ValueError): cache = {}
-    rows = []
-    for ck in info["checkpoints"]:
-        path = folder / ck["file"]
-        key = f"n={n},seed={seed},dataset={dataset},extractor={extractor},file={ck['file']},mtime={path.stat().st_mtime_ns}"
-        if key not in cache:
-            t0 = time.perf_counter()
-            m = evaluate_generator(str(path), dataset=dataset, n=n, seed=seed, extractor=extractor)
-            m = {k: v for k, v in m.items() if isinstance(v, (int, float, str))}
-            m["score_s"] = time.perf_counter() - t0
-            gen = load_model(path, "generator")
-            fake = generate(gen, 20, seed=seed)
-            np.save(folder / f"samples_{minutes_tag(ck['minutes'])}min.npy", fake)
-            cache[key] = m
-            _atomic_json(cache_path, cache)
-            print(f"  scored {folder.name} {ck['minutes']:g} min: FID {m['fid']:.1f}, precision {m['precision']:.3f}, "
-                  f"recall {m['recall']:.3f} ({m['score_s']:.0f} s)", flush=True)
-        rows.append({**ck, **cache[key]})
-    return rows
+
+    def score(path):
+        m = evaluate_generator(str(path), dataset=dataset, n=n, seed=seed, extractor=extractor)
+        return {k: v for k, v in m.items() if isinstance(v, (int, float, str))}, generate(load_model(path, "generator"), 20, seed=seed)
+    return _score_checkpoints(folder, info, f"n={n},seed={seed},dataset={dataset},extractor={extractor}", score)
 
 
 # ---------------------------------------------------------------------------- reporting
