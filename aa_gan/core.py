@@ -6,7 +6,8 @@
 __all__ = ['WARNING_PREFIX', 'ARCHITECTURE_MODULES', 'GENERATORS', 'DISCRIMINATORS', 'FULL_BUDGET', 'SMALL_BUDGET', 'UserError',
            'DatasetUnavailableError', 'EvaluatorUnavailableError', 'CheckpointError', 'Interrupted', 'RunFailed',
            'TrainingDiverged', 'plural', 'warn', 'atomic_write', 'RunLock', 'atomic_path', 'muted_stderr', 'quiet',
-           'has_gpu', 'machine', 'Registry', 'check_fixed_shape', 'check_unconditional', 'Budget', 'notebook_budget']
+           'has_gpu', 'cpu_info', 'shown_path', 'machine', 'Registry', 'check_fixed_shape', 'check_unconditional',
+           'Budget', 'notebook_budget']
 
 # %% ../nbs/00_core.ipynb #75058468
 import contextlib
@@ -169,17 +170,30 @@ def has_gpu() -> bool:
 # %% ../nbs/00_core.ipynb #dd313b04
 import platform
 
-def machine() -> str:
-    "This computer in a few words, for the record of a run: its CPU, the cores this process may use, its vector extensions."
-    name, flags = platform.processor() or "unknown CPU", set()
+def cpu_info() -> dict:
+    "This CPU's model name and flags (from /proc/cpuinfo; none where there is none) and the cores this process may use."
+    model, flags = None, set()
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key.strip() == "model name": name = value.strip()
-            elif key.strip() == "flags": flags = set(value.split())
-    simd = [n for n, flag in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AVX-512 BF16", "avx512_bf16"), ("AMX", "amx_tile")) if flag in flags]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{name}, {cores} cores" + (f" ({', '.join(simd)})" if simd else "")
+            if key.strip() == "model name" and model is None: model = value.strip()
+            elif key.strip() == "flags" and not flags: flags = set(value.split())
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return {"cpu": model or platform.processor() or "unknown CPU", "flags": sorted(flags), "cores": cores}
+
+def shown_path(path) -> str:
+    "`path` as a message shows it: relative to the current folder when inside it, else with ~ for the home folder."
+    p = Path(path).expanduser().absolute()
+    for base, shown in ((Path.cwd(), ""), (Path.home(), "~/")):
+        if p.is_relative_to(base): return shown + str(p.relative_to(base)) if p != base else (shown.rstrip("/") or ".")
+    return str(p)
+
+def machine() -> str:
+    "This computer in a few words, for the record of a run: its CPU, the cores this process may use, its vector extensions."
+    info = cpu_info()
+    simd = [n for n, flag in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AVX-512 BF16", "avx512_bf16"), ("AMX", "amx_tile"))
+            if flag in info["flags"]]
+    return f"{info['cpu']}, {info['cores']} cores" + (f" ({', '.join(simd)})" if simd else "")
 
 # %% ../nbs/00_core.ipynb #0b9c8b3f
 import importlib
