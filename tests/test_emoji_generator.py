@@ -59,9 +59,9 @@ N = 1_000
 
 
 def test_the_emoji_generator_covers_more_than_blurred_real_emoji(emoji_set):
-    """At 1,000 vs 1,000 of the set, at 32x32: the shipped file's recall is above that of 1,000 other real emoji blurred to
-    8x8 and back (0.51 at 1,820 a side, images/colour/emoji_calibration_32.json), and its FID is far below the mean image's.
-    Its FID is not below the blurred emoji's (about 350 against 300): the target the issue set, missed, and said so in README."""
+    """At 1,000 vs 1,000 of the set, at 32x32: the shipped file's recall is well above that of 1,000 other real emoji blurred
+    to 8x8 and back, and its FID is far below the mean image's. By the emoji classifier of issue 30 (measured: recall 0.35
+    against 0.07; FID 19.5 against the mean image's 222.5); by the earlier, more forgiving one the blurred emoji kept 0.51."""
     from aa_gan.evaluation import _resize, evaluate_generator, folder_extractor, frechet_distance, precision_recall
     from aa_gan.folders import load_image_folder
     path, _ = shipped()
@@ -76,5 +76,5 @@ def test_the_emoji_generator_covers_more_than_blurred_real_emoji(emoji_set):
     mean_fid = frechet_distance(real, features(np.repeat(others.mean(0, keepdims=True), N, 0)))
     print(f"at {N:,} vs {N:,}: shipped emoji generator FID {generated['fid']:.1f}, recall {generated['recall']:.3f}; "
           f"blurred real emoji recall {blurred_recall:.3f}; the mean image's FID {mean_fid:.1f}")
-    assert generated["recall"] > max(0.5, blurred_recall), (generated["recall"], blurred_recall)
+    assert generated["recall"] > max(0.2, 2 * blurred_recall), (generated["recall"], blurred_recall)
     assert generated["fid"] < mean_fid / 2, (generated["fid"], mean_fid)
