@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'FIT_MODES', 'FOLDER_CACHE_VERSION', 'EMOJI_FONT', 'EMOJI_TEST', 'find_files', 'check_image',
-           'scan_folder', 'fit_image', 'read_image', 'folder_cache_dir', 'cached_scan', 'DecodedFolder',
-           'decode_folder', 'load_image_folder', 'is_folder_dataset', 'dataset_class_names', 'match_shape',
+           'scan_folder', 'fit_image', 'read_image', 'cached_scan', 'DecodedFolder', 'decode_folder',
+           'check_moved_folder', 'load_image_folder', 'is_folder_dataset', 'dataset_class_names', 'match_shape',
            'load_training_data', 'make_emoji_folder']
 
 # %% ../nbs/01a_folders.ipynb #8a0dfc20
@@ -28,7 +28,8 @@ from PIL import features as pil_features
 from tqdm import tqdm
 
 from .core import tf
-from .core import warn, plural, atomic_write, atomic_path
+from .core import warn, plural, atomic_write, atomic_path, shown_path
+from .config import folder_cache_dir, written_as_path  # read before TensorFlow loads: the command line checks them first
 from .data import check_scale
 from .data import CLASS_NAMES, load_dataset, scale_images
 
@@ -129,17 +130,6 @@ FOLDER_CACHE_VERSION = 1  # raise it when the pixels `read_image` makes change: 
 _SCANS = {}  # scans made in this process, by cache entry: without a cache dir a run still checks each file once
 _CACHE_WARNED = set()  # cache folders already warned about
 
-def folder_cache_dir(cache_dir=None) -> Path | None:
-    "Where decoded folders are kept: `cache_dir`, else $AA_GAN_CACHE_DIR, else ~/.cache/aa_gan/folders; None when off (False, or AA_GAN_CACHE_DIR=off)."
-    if cache_dir is False: return None
-    if cache_dir is None:
-        env = os.environ.get("AA_GAN_CACHE_DIR", "").strip()
-        if env.lower() in ("off", "0", "false", "no", "none"): return None
-        if env: return Path(env).expanduser()
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "aa_gan" / "folders"
-    if isinstance(cache_dir, (str, os.PathLike)) and str(cache_dir): return Path(cache_dir).expanduser()
-    raise ValueError(f"cache_dir must be a folder, None (the default place) or False (no cache); got {cache_dir!r}.")
-
 def _decode_args(image_size, channels, fit) -> tuple:
     "The image size as (height, width), after checking the three settings that make the pixels."
     if isinstance(image_size, int) and not isinstance(image_size, bool): image_size = (image_size, image_size)
@@ -203,7 +193,7 @@ def _scan_manifest(what: dict, folder: Path, good, bad) -> dict:
 def cached_scan(folder, cache_dir=None, verbose: bool = False, workers: int | None = None) -> tuple:
     "`scan_folder`, kept in the cache: a later call on the unchanged folder answers without opening an image."
     folder = Path(folder).expanduser()
-    cache = folder_cache_dir(cache_dir)
+    cache = folder_cache_dir(cache_dir, folder)  # never inside the folder
     _, listing = _listing(folder)
     if not listing: return [], []  # no folder, or an empty one: nothing to keep
     stem, what = _entry(cache, "scan", folder, listing)
@@ -243,7 +233,7 @@ def decode_folder(
     "Every readable image in `folder` decoded, converted and resized, in parallel; kept in the cache and reused while the folder is unchanged."
     start = time.perf_counter()
     folder, image_size = Path(folder).expanduser(), _decode_args(image_size, channels, fit)
-    cache = folder_cache_dir(cache_dir)
+    cache = folder_cache_dir(cache_dir, folder)  # never inside the folder
     files, listing = _listing(folder)
     if not files: return DecodedFolder(np.empty((0, *image_size, channels), np.uint8), [], [], False, 0.0, None)
     stem, what = _entry(cache, "images", folder, listing, image_size=list(image_size), channels=channels, fit=fit)
@@ -279,6 +269,28 @@ def decode_folder(
                                                         "seconds": round(time.perf_counter() - start, 3)}, images)
     return DecodedFolder(images, good, bad, False, time.perf_counter() - start, stem if kept else None)
 
+# %% ../nbs/01a_folders.ipynb #278dddf5
+def check_moved_folder(old, new, cache_dir=None) -> str:
+    """How the folder `new` was found to hold the files the folder `old` held when the cache last read it (`old` may be gone);
+    a ValueError naming the difference where it holds others. Nothing is opened: the cache's record of `old`, and `stat`."""
+    cache = folder_cache_dir(cache_dir, new)
+    if cache is None: return f"not checked: the decode cache is off, so nothing of {old}'s files was kept"
+    files, listing = _listing(Path(new).expanduser())
+    if _read_entry(_entry(cache, "scan", Path(old), listing)[0], "scan"):  # the old folder's key, from the new folder's files
+        return f"the same {plural(len(files), 'file')}, with the same sizes and times, as when it was last read"
+    folder, names = os.path.realpath(Path(old).expanduser()), {rel for rel, _, _ in listing}
+    entries = sorted((p for p in cache.glob("*.json") if _ENTRY_NAME.fullmatch(p.stem)), key=lambda p: p.stat().st_mtime, reverse=True)
+    kept = [m for m in (_read_entry(p.with_suffix(""), p.stem.split("-")[0]) for p in entries) if m and m.get("folder") == folder]
+    if not kept: return f"not checked: the decode cache ({cache}) holds no record of the files in {old}"
+    held = [{row[0] for row in m["good"] + m["bad"]} for m in kept]
+    if names in held: return f"the same {plural(len(names), 'file')} by name (their times changed: a copy, not a move)"
+    missing, added = sorted(held[0] - names), sorted(names - held[0])
+    some = lambda xs: ", ".join(xs[:3]) + (f" and {len(xs) - 3} more" if len(xs) > 3 else "")
+    raise ValueError(f"--dataset {new} does not hold the images {old} held ("
+                     + "; ".join([f"{plural(len(missing), 'file')} missing: {some(missing)}"] * bool(missing)
+                                 + [f"{plural(len(added), 'file')} it did not have: {some(added)}"] * bool(added))
+                     + "): pass the folder they were moved to, or train a new run on this one.")
+
 # %% ../nbs/01a_folders.ipynb #2e571abd
 def _folder_summary(good, classes, image_size, channels, fit) -> str:
     modes = Counter(m for _, m, _ in good)
@@ -293,7 +305,7 @@ def _how(decoded) -> str:
     "How the pixels were had, for the summary line."
     if decoded is None: return ""  # decoded in the pipeline, as it trains
     if decoded.reused: return f"; reused from the cache, no image opened ({decoded.seconds:.2f} s)"
-    return f"; decoded in {decoded.seconds:.1f} s" + (f", cached in {decoded.entry.parent}" if decoded.entry else "")
+    return f"; decoded in {decoded.seconds:.1f} s" + (f", cached in {shown_path(decoded.entry.parent)}" if decoded.entry else "")
 
 def load_image_folder(
     path,  # folder of images (searched recursively)
@@ -383,7 +395,7 @@ def is_folder_dataset(dataset) -> bool:
     if isinstance(dataset, Path): return True
     s = str(dataset)
     if s in CLASS_NAMES: return False
-    return Path(s).expanduser().is_dir() or "/" in s or os.sep in s or s.startswith((".", "~"))
+    return Path(s).expanduser().is_dir() or written_as_path(s)
 
 def dataset_class_names(dataset) -> list:
     "Class names of a labelled dataset: a standard one, or a folder with one sub-folder per class."
