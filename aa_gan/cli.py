@@ -18,6 +18,7 @@ import aa_gan.core as core  # light: the package's exceptions and `warn`; Tensor
 from .core import UserError, RunFailed
 from .core import plural
 from .config import TrainConfig, add_options, positive_int, nonnegative_int, check_writable, flag_of, meet_cluster, collective_timeout, MAX_GRID
+from .config import folder_cache_dir, resumed_dataset, written_as_path
 
 # %% ../nbs/90_cli.ipynb #a7f0aafa
 class UsageError(UserError):
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "discriminator.keras, run.json and checkpoints/.")
     add_options(t, TrainConfig)  # one option per TrainConfig field
     t.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue the run in DIR from its newest intact checkpoint, with its own settings (only --epochs may change)")
+                   help="continue the run in DIR from its newest intact checkpoint, with its own settings (only --epochs may change; "
+                        "--dataset NEWPATH says where its folder of images was moved, and is recorded in its run.json)")
     t.add_argument("--overwrite", action="store_true", help="replace the run already in --out (its networks, grids, history and checkpoints)")
     t.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
 
@@ -58,10 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, metavar="PNG", help="output image file (.png)")
     g.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
-    e = sub.add_parser("evaluate", help="score a trained generator: FID, KID, classifier score, precision, recall",
+    e = sub.add_parser("evaluate", help="score a trained generator: FID, KID, classifier score, precision, recall; SWD for a folder",
                        description="Generate N images and compare them with N real images: a standard dataset's test split, "
-                                   "or a folder's images read at the generator's size (see the 10_evaluation notebook).")
-    e.add_argument("--generator", required=True, metavar="FILE", help="a generator saved as .keras")
+                                   "or a folder's images read at the generator's size. A folder is always scored by the sliced "
+                                   "Wasserstein distance (SWD, no network), and by a classifier's features where there is one; "
+                                   "rows of known quality (real images blurred, noisy, averaged) say what the numbers mean "
+                                   "(see the 10_evaluation notebook).")
+    e.add_argument("--generator", default=None, metavar="FILE|NAME",
+                   help="a generator saved as .keras (e.g. DIR/generator.keras), or the name of one shipped with the package: "
+                        "emoji, fashion_mnist, fashion_mnist_conditional")
     e.add_argument("--dataset", default="fashion_mnist",
                    help="real images to compare with: a standard dataset or a folder of images (default: %(default)s)")
     e.add_argument("-n", type=positive_int, default=10_000,
@@ -69,10 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--extractor", choices=["domain", "inception"], default="domain",
                    help="features: a domain classifier (see --evaluator), or InceptionV3 (needs its ImageNet weights) (default: %(default)s)")
     e.add_argument("--evaluator", default=None, metavar="NAME|FILE",
-                   help="the domain classifier: 'fashion_mnist' or 'emoji' (shipped), a name trained with train_evaluator, or a "
-                        ".keras file. Default: the dataset's; for a folder, 'emoji' if it holds the emoji drawer's emoji.csv, "
-                        "else the classifier train_evaluator('FOLDER') saved for it, else InceptionV3 if its weights are "
-                        "downloaded, else an error naming these options")
+                   help="the domain classifier: 'fashion_mnist' or 'emoji' (shipped), the name of a folder whose classifier "
+                        "--train-evaluator trained, or a .keras file. Default: the dataset's; for a folder, 'emoji' if it holds "
+                        "the emoji drawer's emoji.csv, else the classifier trained on that folder, else none (SWD alone)")
+    e.add_argument("--train-evaluator", action="store_true",
+                   help="first train a classifier on the --dataset folder's class sub-folders (minutes on a CPU) and keep it "
+                        "for that folder; then score --generator, if given, with it")
     e.add_argument("--inception-weights", default=None, metavar="FILE",
                    help="with --extractor inception: InceptionV3's ImageNet weights file, for a machine with no network")
     e.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the latent vectors and the real subset (default: %(default)s)")
@@ -81,29 +90,118 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", default=None, metavar="FILE", help="also write the metrics to this JSON file")
     return parser
 
+# %% ../nbs/90_cli.ipynb #9dad6392
+def _find_generator(name: str) -> Path:
+    "The .keras file `--generator` names: a path, or the name of a generator that ships with aa_gan (see `shipped_generators`)."
+    path = Path(name).expanduser()
+    if path.exists() or "/" in name or os.sep in name or name.endswith(".keras"): return path
+    shipped = shipped_generators()
+    if name not in shipped:
+        raise UsageError(f"--generator {name}: no such file, and no generator of that name ships with aa_gan: pass "
+                         f"DIR/generator.keras of a run, or one of {', '.join(shipped)}")
+    print(f"Using the {name} generator shipped with aa_gan ({shipped[name].name})")
+    return shipped[name]
+
+def _dataset_folder(dataset: str) -> Path | None:
+    "The folder `--dataset` names, checked before TensorFlow loads; None for a standard dataset's name."
+    path = Path(dataset).expanduser()
+    if not path.exists():
+        if "/" in dataset or os.sep in dataset or dataset.startswith((".", "~")):
+            raise UsageError(f"--dataset {dataset}: No folder there: pass a folder of images, or a standard dataset such as fashion_mnist")
+        return None  # a standard dataset's name: `evaluate_generator` knows them
+    if not path.is_dir(): raise UsageError(f"--dataset {dataset} is a file: pass the folder that holds the images")
+    if not any(not f.startswith(".") for _, _, files in os.walk(path, followlinks=True) for f in files):
+        raise UsageError(f"--dataset {dataset} holds no images: put PNG, JPEG, BMP or GIF files in it (sub-folders are "
+                         f"searched too), or pass another folder")
+    return path
+
+def _class_folders(folder: Path) -> list:
+    "The sub-folders of `folder` that hold files: the classes a classifier trained on it learns."
+    return sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")
+                  and any(not f.startswith(".") for _, _, files in os.walk(d, followlinks=True) for f in files))
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first bytes of every HDF5 file, such as Keras' .h5 weights
+
+def _evaluate(args):
+    import json
+    if args.json: _output_file(args.json, ".json", "--json", overwrite=True)  # before the minutes of evaluation, not after
+    if args.inception_weights and args.extractor != "inception":
+        raise UsageError("--inception-weights is for --extractor inception: add it, or leave out --inception-weights")
+    if args.evaluator and args.extractor != "domain":
+        raise UsageError("--evaluator names a domain classifier, which --extractor inception does not use: leave out one of them")
+    if args.train_evaluator and (args.evaluator or args.extractor != "domain"):
+        raise UsageError("--train-evaluator trains the folder's own classifier and scores with it: leave out "
+                         f"{'--evaluator' if args.evaluator else '--extractor inception'}")
+    if args.generator is None and not args.train_evaluator:
+        raise UsageError(f"the following arguments are required: --generator (a run's DIR/generator.keras, or one of "
+                         f"{', '.join(shipped_generators())})")
+    folder = _dataset_folder(args.dataset)
+    if args.train_evaluator:
+        if folder is None:
+            raise UsageError(f"--train-evaluator trains a classifier on a folder's class sub-folders; --dataset {args.dataset} "
+                             f"is not a folder: pass --dataset FOLDER")
+        classes = _class_folders(folder)
+        if len(classes) < 2:
+            raise UsageError(f"--train-evaluator learns the classes of the sub-folders of {folder}, and it has "
+                             f"{plural(len(classes), 'sub-folder')} of images: sort the images into one sub-folder per class "
+                             f"(at least two), or leave out --train-evaluator to score with the sliced Wasserstein distance alone")
+    weights = Path(args.inception_weights).expanduser() if args.inception_weights else None
+    if weights is not None and weights.is_file():
+        with open(weights, "rb") as f:
+            if f.read(8) != _HDF5_SIGNATURE:
+                raise UsageError(f"--inception-weights {args.inception_weights} is not an HDF5 weights file: pass InceptionV3's "
+                                 f"inception_v3_weights_tf_dim_ordering_tf_kernels.h5 (Keras downloads it to ~/.keras/models)")
+    generator = _find_generator(args.generator) if args.generator is not None else None
+    from aa_gan.core import atomic_write
+    from aa_gan.evaluation import evaluate_generator, format_metrics, train_evaluator
+    extractor = args.extractor
+    if args.inception_weights:
+        from aa_gan.evaluation import inception_extractor
+        extractor = inception_extractor(weights=args.inception_weights)
+    if args.train_evaluator:
+        from aa_gan.gan import load_model
+        shape = tuple(load_model(generator, "generator").output_shape[1:]) if generator is not None else (64, 64, 3)
+        print(f"Training a classifier of the {len(classes)} classes of {folder} ({', '.join(classes[:5])}"
+              f"{', ...' if len(classes) > 5 else ''}) on {shape[0]}x{shape[1]}x{shape[2]} images")
+        train_evaluator(folder, image_shape=shape, translate=0.1)  # saved where `evaluate_generator` looks for this folder's
+        if generator is None: return
+    metrics = evaluate_generator(generator, dataset=args.dataset, n=args.n, extractor=extractor, seed=args.seed,
+                                 data_dir=args.data_dir, idx_dir=args.idx_dir, evaluator=args.evaluator)
+    print(format_metrics(metrics))
+    if args.json:
+        with atomic_write(args.json) as f: f.write(json.dumps(metrics, indent=2, default=float) + "\n")
+        print(f"Metrics written to {args.json}")
+
 # %% ../nbs/90_cli.ipynb #c6f5c68c
 def _train(args):
     verbose = 2 if args.quiet else 1
-    options = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
+    options = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
     if args.resume is not None:  # every check before TensorFlow loads: a mistake costs no start-up
-        other = sorted(set(options) - {"epochs"})
+        other = sorted(set(options) - {"epochs", "dataset"})  # --dataset: where its moved folder of images is now
         if other:
             raise UsageError(f"--resume continues the run with its own settings; only --epochs can change: leave out "
                              f"{', '.join(flag_of(k) for k in other)}")
         if args.overwrite:
             raise UsageError(f"--resume continues the run in {args.resume}; --overwrite would replace it: use one or the other")
         if not args.resume.strip(): raise UsageError("--resume is empty: name the folder of the run to continue")
+        run = Path(args.resume).expanduser()
+        if run.is_file():
+            raise UsageError(f"--resume {args.resume} is a file, not a run's folder: pass the folder that holds its run.json"
+                             + (f": --resume {run.parent}" if run.name == "run.json" else ""))
         check_writable(args.resume, "--resume")
+        dataset = resumed_dataset(TrainConfig.load(run / "run.json"), options.get("dataset"))  # a damaged run.json, a moved folder
+        if written_as_path(dataset): folder_cache_dir(dataset=dataset)  # the decode cache is never among the images
     else:
         if "out_dir" not in options: raise UsageError("the following arguments are required: --out (or --resume DIR)")
         config = TrainConfig(**options).checked()
         check_writable(config.out_dir, "--out")
+        if written_as_path(config.dataset): folder_cache_dir(dataset=config.dataset)  # a bare name: checked when it is read
         if config.strategy == "multiworker":  # TF_CONFIG checked and the other workers met before TensorFlow loads
             meet_cluster(collective_timeout())
     from aa_gan.runs import train, resume_training
     if args.resume is not None:
         out = args.resume
-        gan, history = resume_training(out, epochs=options.get("epochs"), verbose=verbose)
+        gan, history = resume_training(out, epochs=options.get("epochs"), verbose=verbose, dataset=options.get("dataset"))
     else:
         out = options["out_dir"]
         gan, history = train(config, verbose=verbose, overwrite=args.overwrite)
@@ -113,25 +211,19 @@ def _train(args):
 def _generate(args):
     if args.n > MAX_GRID: raise UsageError(f"-n {args.n:,} is more images than a grid can show (at most {MAX_GRID:,}): ask for fewer")
     out = _output_file(args.out, ".png", "--out", args.overwrite)  # checked before TensorFlow loads
-    import numpy as np
-    from aa_gan.gan import load_model
-    from aa_gan.gan import generate
-    from aa_gan.data import output_scale, save_grid
-    from aa_gan.data import num_classes
     path = args.generator
-    if path is not None and not Path(path).exists() and "/" not in path and not path.endswith(".keras"):
-        shipped = shipped_generators()  # a name rather than a file: a generator that ships in the package
-        if path not in shipped:
-            raise UsageError(f"--generator {path}: no such file, and no generator of that name ships with aa_gan: pass "
-                             f"DIR/generator.keras of a run, or one of {', '.join(shipped)}")
-        print(f"Using the {path} generator shipped with aa_gan ({shipped[path].name})")
-        path = shipped[path]
+    if path is not None: path = _find_generator(path)  # a file, or a name rather than a file: a generator that ships in the package
     if path is None:  # the generators that ship in the package: a conditional one when a class is asked for
         path = PRETRAINED_GENERATOR if args.label is None else PRETRAINED_CONDITIONAL
         if not path.exists():
             raise FileNotFoundError(f"This installation has no pretrained generator ({path} is missing): "
                                     "pass --generator DIR/generator.keras of a run of yours.")
         print(f"Using the pretrained {'' if args.label is None else 'class-conditional '}Fashion-MNIST generator shipped with aa_gan ({path.name})")
+    import numpy as np  # TensorFlow loads here, once the names are checked
+    from aa_gan.gan import load_model
+    from aa_gan.gan import generate
+    from aa_gan.data import output_scale, save_grid
+    from aa_gan.data import num_classes
     generator = load_model(path, "generator")
     classes = num_classes(generator)
     if args.label is not None and classes is None:
@@ -140,27 +232,6 @@ def _generate(args):
     ncols = args.ncols or (classes if classes and args.label is None else int(np.ceil(np.sqrt(args.n))))
     save_grid(images, out, ncols=ncols, scale=output_scale(generator))
     print(f"Saved {plural(args.n, 'image')} to {out}")
-
-def _evaluate(args):
-    import json
-    if args.json: _output_file(args.json, ".json", "--json", overwrite=True)  # before the minutes of evaluation, not after
-    from aa_gan.core import atomic_write
-    from aa_gan.evaluation import evaluate_generator, format_metrics
-    if args.inception_weights and args.extractor != "inception":
-        raise UsageError("--inception-weights is for --extractor inception: add it, or leave out --inception-weights")
-    if args.evaluator and args.extractor != "domain":
-        raise UsageError("--evaluator names a domain classifier, which --extractor inception does not use: leave out one of them")
-    extractor = args.extractor
-    if args.inception_weights:
-        from aa_gan.evaluation import inception_extractor
-        extractor = inception_extractor(weights=args.inception_weights)
-    metrics = evaluate_generator(args.generator, dataset=args.dataset, n=args.n, extractor=extractor, seed=args.seed,
-                                 data_dir=args.data_dir, idx_dir=args.idx_dir, evaluator=args.evaluator)
-    print(format_metrics(metrics))
-    if args.json:
-        plain = {k: (v.item() if hasattr(v, "item") else v) for k, v in metrics.items()}
-        with atomic_write(args.json) as f: f.write(json.dumps(plain, indent=2) + "\n")
-        print(f"Metrics written to {args.json}")
 
 def _output_file(path, suffix: str, flag: str, overwrite: bool) -> Path:
     "The path of a file the command will write, or a UsageError if it cannot be written there."

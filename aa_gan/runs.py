@@ -16,13 +16,14 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .core import keras, tf, has_gpu, plural, CheckpointError, TrainingDiverged, Interrupted, RunFailed, RunLock, UserError, atomic_write
-from .config import TrainConfig, check_tf_config, collective_timeout, meet_cluster
+from .config import TrainConfig, check_tf_config, collective_timeout, meet_cluster, resumed_dataset
 from .data import output_scale
-from .folders import cached_scan, dataset_class_names, is_folder_dataset, load_training_data
+from .folders import cached_scan, check_moved_folder, dataset_class_names, is_folder_dataset, load_training_data
 from .augment import DEFAULT_POLICY, SMALL_DATASET
 from .small import SMALL_SIZES
 from .checkpoints import Checkpointer, CheckpointCallback, DivergenceGuard
 from .recipes import RECIPES, get_recipe, make_gan
+from .speed import TRIAL_MIN_STEPS, speed_summary
 from .training import ModelMonitor, fit
 
 # %% ../nbs/08a_runs.ipynb #2045744f
@@ -49,6 +50,11 @@ def train(
     with run_folder(out_dir, config.dataset, resume, overwrite):
         return _run(config, recipe, out_dir, verbose, callbacks, resume, chief=True)
 
+def _planned_steps(config: TrainConfig) -> int:
+    "About how many steps the run will train (a folder or dataset of unknown size counts as 100 steps an epoch): is a speed trial worth it?"
+    per_epoch = config.steps_per_epoch or max(1, (config.max_images or 3200) // (config.batch_size or 32))
+    return config.epochs * per_epoch
+
 def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume: bool, chief: bool) -> tuple:
     "The run's objects, made once from its config (checkpoints, networks, data, callbacks), then `fit`."
     checkpointer = Checkpointer(out_dir / "checkpoints", keep=config.keep_checkpoints)
@@ -66,7 +72,11 @@ def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume:
     names = dataset_class_names(config.dataset) if recipe.conditional else None
     strategy = make_strategy(config.strategy)
     with strategy.scope():  # networks, optimizers and their variables: one copy per device
-        gan = make_gan(recipe, config, class_names=names)
+        gan = make_gan(recipe, config, class_names=names, trial=_planned_steps(config) >= TRIAL_MIN_STEPS)
+    resumed = gan.speed["how"] == "given" and config.speed  # a resumed run computes as its first part chose, and says so
+    said = {**config.speed, "how": "kept"} if resumed else gan.speed
+    config = replace(config, precision=gan.speed["precision"], jit_compile=gan.speed["xla"], speed=config.speed if resumed else gan.speed)
+    if chief: print(speed_summary(said))
     data, steps = load_training_data(config.dataset, tuple(gan.generator.output_shape[1:]), output_scale(gan.generator),
                                      config.batch_size, seed=config.seed, max_images=config.max_images,
                                      data_dir=config.data_dir, idx_dir=config.idx_dir, class_names=names)
@@ -118,6 +128,7 @@ def _check_resumable(config: TrainConfig, out_dir: Path, meta: dict, chief: bool
     if isinstance(saved, dict):
         for name, value in asdict(config).items():
             if name in ("epochs", "out_dir") or name not in saved: continue
+            if name == "dataset" and is_folder_dataset(saved[name]) and is_folder_dataset(value): continue  # moved: see `resume_training`
             if saved[name] != value:
                 raise CheckpointError(f"{out_dir / 'run.json'}'s {name} is {json.dumps(value)} but its checkpoints were trained with "
                                       f"{json.dumps(saved[name])}: restore run.json, or start a new run.")
@@ -227,7 +238,8 @@ def _check_out_dir(out: Path, dataset=None):
         for name in dirs + files:
             link = Path(root) / name
             if not link.is_symlink(): continue
-            target = link.resolve()
+            try: target = link.resolve()  # a link to where the run will be made counts too
+            except (OSError, RuntimeError): continue  # a loop (a -> b -> a, a link to itself): it leads nowhere, and is skipped as an image
             if target == real or target in real.parents or real in target.parents:
                 raise UserError(f"{link} is a link to {target}: --out {out} is inside the dataset through it, so the run would "
                                 "train on its own grids. Remove the link or choose an --out outside the dataset.")
@@ -324,7 +336,13 @@ def make_strategy(name: str | None = None):
     raise ValueError(f"Unknown strategy '{name}': choose mirrored or multiworker (or leave it out for one device).")
 
 # %% ../nbs/08a_runs.ipynb #37ebe72c
-def resume_training(out_dir, epochs: int | None = None, verbose: int | str = "auto", callbacks=()) -> tuple:
-    "Continue the run in `out_dir` from its newest intact checkpoint, with the settings in its run.json (optionally more `epochs`)."
+def resume_training(out_dir, epochs: int | None = None, verbose: int | str = "auto", callbacks=(), dataset=None) -> tuple:
+    """Continue the run in `out_dir` from its newest intact checkpoint, with the settings in its run.json (optionally more `epochs`);
+    `dataset`: where its folder of images was moved, checked to hold the same files, and recorded in run.json."""
     config = TrainConfig.load(Path(out_dir) / "run.json")  # resumable from any folder: its paths are absolute
+    try: new = resumed_dataset(config, dataset)  # (the command line asks this before TensorFlow loads)
+    except ValueError as e: raise UserError(str(e)) from None
+    if new != config.dataset:  # before any scan of the new folder: that drops the cache's record of the old one, which is gone
+        print(f"{config.dataset} moved to {new}: {check_moved_folder(config.dataset, dataset)}.")
+        config = replace(config, dataset=new)  # written to run.json (whole or not at all) once the run is checked
     return train(config, verbose=verbose, callbacks=callbacks, resume=True, **({"epochs": epochs} if epochs else {}))
