@@ -17,8 +17,15 @@ What is measured, per row:
                   then on real Fashion-MNIST batches, and the pipeline alone, to show the data never
                   holds training back.
 
-Usage: python scripts/bench.py                       # the default rows, well under 3 minutes on 2 cores
+  automatic     a row with precision 'auto' builds the model as `aa-gan train` does with no speed flag: make_gan's
+                timed trial of every candidate precision and XLA setting (04b_speed), in a fresh cache; the row
+                says what it chose, and its fraction of peak is taken against the chosen precision's peak.
+  aa-gan train  --train-folder FOLDER also times the command line itself on a folder, with no speed flag and
+                with --precision float32 --no-xla, alternating, from Keras' ms/step of the second epoch.
+
+Usage: python scripts/bench.py                       # the default rows, a few minutes on 2 cores
        python scripts/bench.py --precision bfloat16 --xla --steps 5 --json bench.json
+       python scripts/bench.py --recipe fashiongan fast --image-size 64 --train-folder EMOJI --json images/bench.json --markdown images/bench.md
 """
 import argparse
 import json
@@ -30,9 +37,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PRECISIONS = ("float32", "bfloat16", "float16")
+PRECISIONS = ("float32", "bfloat16", "float16", "auto")
 DATA = ("synthetic", "real")
 REFERENCE = "fashiongan"  # the original recipe, which the reference step implements by hand
+FIXED_SHAPE = (REFERENCE, "mnist")  # architectures of one image shape (28x28x1)
 LATENT_DIM = 128
 ROW_MARK = "BENCH_ROW"  # a worker's stdout lines with its measurements start with this
 FLOPS_NOTE = ("Backward = 2 x forward (input and weight gradients); the discriminator's weight gradients are not "
@@ -102,25 +110,29 @@ def step_flops(generator, discriminator, n_critic: int = 1, gradient_penalty: bo
 # ---------------------------------------------------------------------------- the machine
 def machine_info() -> dict:
     "CPU model, usable cores, clock, relevant flags and the assumed float32 peak."
-    model, mhz, flags = "unknown CPU", [], set()
+    sys.path.insert(0, str(ROOT))
+    from aa_gan.core import cpu_info  # the package's reading of /proc/cpuinfo (no TensorFlow)
+    info, mhz = cpu_info(), []
+    model, flags, cores = info["cpu"], set(info["flags"]), info["cores"]
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            key, value = key.strip(), value.strip()
-            if key == "model name" and model == "unknown CPU": model = value
-            elif key == "cpu MHz":
+            if key.strip() == "cpu MHz":
                 try: mhz.append(float(value))
                 except ValueError: pass
-            elif key == "flags" and not flags: flags = set(value.split())
     except OSError: pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     clock_ghz = max(mhz) / 1000 if mhz else None
     if "avx512f" in flags: per_cycle, why = 64, "AVX-512: 2 FMA units x 16 float32 lanes x 2"
     elif {"avx2", "fma"} <= flags: per_cycle, why = 32, "AVX2+FMA: 2 FMA units x 8 float32 lanes x 2"
     elif "avx" in flags: per_cycle, why = 16, "AVX: 8 float32 lanes x (1 add + 1 mul)"
     else: per_cycle, why = 8, "SSE: 4 float32 lanes x (1 add + 1 mul)"
-    relevant = ["avx", "avx2", "fma", "f16c", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16"]
-    return {"cpu": model, "cores": cores, "clock_ghz": clock_ghz, "flags": [f for f in relevant if f in flags],
+    # bfloat16: AMX's tile unit does 1,024 bfloat16 FLOP/cycle per core; AVX-512 BF16's VDPBF16PS 2 units x 16 lanes x 2 pairs x 2
+    if "amx_bf16" in flags: bf16_per_cycle, bf16_why = 1024, "AMX: 1,024 bfloat16 FLOP/cycle per core (tile multiply)"
+    elif "avx512_bf16" in flags: bf16_per_cycle, bf16_why = 128, "AVX-512 BF16: 2 units x 16 lanes x 2 bfloat16 pairs x 2"
+    else: bf16_per_cycle, bf16_why = None, "no bfloat16 instructions (emulated)"
+    relevant = ["avx", "avx2", "fma", "f16c", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile"]
+    return {"bf16_flops_per_cycle": bf16_per_cycle, "bf16_flops_per_cycle_why": bf16_why,
+            "peak_bf16_gflops": cores * clock_ghz * bf16_per_cycle if clock_ghz and bf16_per_cycle else None,"cpu": model, "cores": cores, "clock_ghz": clock_ghz, "flags": [f for f in relevant if f in flags],
             "missing_flags": [f for f in relevant if f not in flags], "flops_per_cycle": per_cycle,
             "flops_per_cycle_why": why, "bf16": bool({"avx512_bf16", "amx_bf16"} & flags),
             "peak_gflops": cores * clock_ghz * per_cycle if clock_ghz else None}
@@ -213,51 +225,25 @@ def _reference(cfg, tf, keras):
     return step_flops(G, D), (G, D), ((28, 28, 1), "0,1", False), run
 
 
-def _recipes_module(recipe):
-    "aa_gan.recipes if it can build `recipe` with make_gan, else None (the GAN-class fallback, for fashiongan only)."
-    try:
-        from aa_gan import recipes
-        recipes.make_gan, recipes.set_precision, recipes.RECIPES  # noqa: B018  (the contract)
-    except ModuleNotFoundError as e:
-        if e.name not in ("aa_gan.recipes", "aa_gan"): raise
-        return None
-    except (ImportError, AttributeError) as e:  # there, but without the contract (yet)
-        if recipe != REFERENCE: raise
-        print(f"warning: aa_gan.recipes cannot be used ({e}); timing aa_gan.training.GAN for fashiongan", file=sys.stderr)
-        return None
-    if recipe in recipes.RECIPES: return recipes
-    if hasattr(recipes, "get_recipe"):  # make_gan also takes architectures trained the original way and +modifiers
-        try: recipes.get_recipe(recipe); return recipes
-        except ValueError: return None
-    return None
-
-
 def _package(cfg, tf, keras):
-    """The package's GAN, built by aa_gan.recipes.make_gan (or, for fashiongan without it, aa_gan.training.GAN).
+    """The package's GAN, built by aa_gan.recipes.make_gan as a run builds it; precision 'auto' lets make_gan's timed trial
+    choose precision and XLA (in a fresh cache, with AA_GAN_AUTO_PRECISION unset), as `aa-gan train` does with no speed flag.
 
     Returns (FLOPs, networks, (image shape, pixel scale, labelled?), a function that times fit() on a dataset)."""
+    from aa_gan import recipes
+    from aa_gan.data import CLASS_NAMES
     recipe, precision, jit = cfg["recipe"], cfg["precision"], cfg["xla"]
-    recipes = _recipes_module(recipe)
-    if recipes is not None:
-        kwargs = {}
-        info = recipes.get_recipe(recipe) if hasattr(recipes, "get_recipe") else recipes.RECIPES[recipe]
-        if getattr(info, "conditional", False):
-            from aa_gan.data import CLASS_NAMES
-            kwargs["class_names"] = CLASS_NAMES["fashion_mnist"]
-        recipes.set_precision(precision)
-        keras.utils.set_random_seed(0)
-        gan = recipes.make_gan(recipe, latent_dim=LATENT_DIM, seed=0, precision=precision, jit_compile=jit, **kwargs)
-    elif recipe == REFERENCE:
-        from aa_gan.gan import GAN
-        from aa_gan.generator import build_generator
-        from aa_gan.discriminator import build_discriminator
-        keras.mixed_precision.set_global_policy({"float32": "float32", "bfloat16": "mixed_bfloat16",
-                                                 "float16": "mixed_float16"}[precision])
-        keras.utils.set_random_seed(0)
-        gan = GAN(build_generator(REFERENCE, latent_dim=LATENT_DIM), build_discriminator(REFERENCE), seed=0)
-        gan.compile(jit_compile=jit)
-    else:
-        raise SystemExit(f"unknown recipe '{recipe}'")
+    kwargs = {"class_names": CLASS_NAMES["fashion_mnist"]} if recipes.get_recipe(recipe).conditional else {}
+    if cfg.get("image_size"): kwargs.update(image_size=cfg["image_size"], channels=cfg.get("channels") or 3)
+    if precision == "auto":
+        import tempfile
+        os.environ.pop("AA_GAN_AUTO_PRECISION", None)
+        os.environ["AA_GAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench_speed_")
+        jit = None
+    keras.utils.set_random_seed(0)
+    gan = recipes.make_gan(recipe, latent_dim=LATENT_DIM, seed=0, precision=precision, jit_compile=jit, batch_size=cfg["batch"],
+                           trial=precision == "auto", **kwargs)
+    cfg["chosen"] = gan.speed
     from aa_gan.data import output_scale
     G, D, E = gan.generator, gan.discriminator, getattr(gan, "encoder", None)
     try: flops = step_flops(G, D, n_critic=int(getattr(gan, "n_critic", 1)),
@@ -328,6 +314,69 @@ def worker(cfg: dict) -> list:
     return rows
 
 
+# ---------------------------------------------------------------------------- the command line, as a user runs it
+def train_folder(folder, steps: int, rounds: int = 2, timeout: float = 900) -> dict:
+    """`aa-gan train --dataset FOLDER` with no speed flag against `--precision float32 --no-xla`, alternating (the default first,
+    so its one-time trial and the folder's decoding happen before anything is compared): ms/step of each run's second epoch."""
+    import re
+    import shutil
+    import tempfile
+    tmp = Path(tempfile.mkdtemp(prefix="bench_train_"))
+    env = {k: v for k, v in os.environ.items() if k != "AA_GAN_AUTO_PRECISION"}
+    env.update(AA_GAN_CACHE_DIR=str(tmp / "cache"), TF_CPP_MIN_LOG_LEVEL="2")
+    variants = {"default": [], "float32, no XLA": ["--precision", "float32", "--no-xla"]}
+    out = {"folder": str(folder), "steps_per_epoch": steps, "ms_per_step": {k: [] for k in variants}, "chosen": None}
+    code = "import sys; from aa_gan.cli import main; sys.exit(main())"
+    try:
+        for i in range(rounds):
+            for name, flags in variants.items():
+                run = tmp / f"run_{i}_{len(out['ms_per_step'][name])}_{name[:7]}"
+                cmd = [sys.executable, "-c", code, "train", "--dataset", str(folder), "--epochs", "2", "--steps-per-epoch",
+                       str(steps), "--quiet", "--seed", "0", "--out", str(run), *flags]
+                proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+                times = re.findall(r"(\d+)ms/step", proc.stdout)
+                if proc.returncode != 0 or len(times) < 2:
+                    raise RuntimeError(f"aa-gan train {' '.join(flags)} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+                out["ms_per_step"][name].append(int(times[-1]))
+                if name == "default" and out["chosen"] is None:
+                    out["chosen"] = json.loads((run / "run.json").read_text()).get("speed")
+                    out["speed_line"] = next((l for l in proc.stdout.splitlines() if l.startswith("Speed:")), "")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    med = {k: sorted(v)[len(v) // 2] for k, v in out["ms_per_step"].items()}
+    out["speedup"] = med["float32, no XLA"] / med["default"]
+    return out
+
+
+def verdict(rows, machine, cli=None) -> list:
+    "The ratios the speed issue asks for, from the rows of this run: each line names what it divides by what."
+    lines, ok = [], lambda r: "images_per_s" in r
+    ref = next((r for r in rows if r["kind"] == "reference" and ok(r)), None)
+    groups = {}
+    for r in rows:
+        if r["kind"] == "package" and ok(r) and r["data"] == "synthetic": groups.setdefault(label(r), []).append(r)
+    for name, rs in groups.items():
+        auto = next((r for r in rs if r["precision"] == "auto"), None)
+        plain = next((r for r in rs if r["precision"] == "float32" and not r["xla"]), None)
+        if auto and plain:
+            prec, xla = computed_in(auto)
+            frac = f"{100 * auto['fraction_of_peak']:.0f}% of the {prec} peak" if auto.get("fraction_of_peak") else "peak unknown"
+            lines.append(f"- **{name}**: the automatic choice ({prec}{' + XLA' if xla else ''}) trains "
+                         f"{auto['images_per_s']:,.0f} images/s, **{auto['images_per_s'] / plain['images_per_s']:.2f}x** plain float32 "
+                         f"without XLA ({plain['images_per_s']:,.0f}); {frac}.")
+        if auto and ref and name == REFERENCE:
+            lines.append(f"- **The original recipe's default** is **{auto['images_per_s'] / ref['images_per_s']:.2f}x** the "
+                         f"hand-written float32 reference step ({ref['images_per_s']:.1f} images/s).")
+    if cli:
+        med = {k: sorted(v)[len(v) // 2] for k, v in cli["ms_per_step"].items()}
+        chosen = cli.get("chosen") or {}
+        lines.append(f"- **`aa-gan train --dataset {Path(cli['folder']).name}`** with no speed flag ({chosen.get('precision')}"
+                     f"{' + XLA' if chosen.get('xla') else ''}, chosen by its trial): {med['default']} ms/step against "
+                     f"{med['float32, no XLA']} ms/step with `--precision float32 --no-xla`: **{cli['speedup']:.2f}x** "
+                     f"(second epochs of {cli['steps_per_epoch']} steps, medians of {len(cli['ms_per_step']['default'])} runs each, alternating).")
+    return lines
+
+
 # ---------------------------------------------------------------------------- the driver
 class _Parser(argparse.ArgumentParser):
     "Argument errors as one line (and exit status 2), not usage + traceback."
@@ -355,7 +404,15 @@ def parse_args(argv=None):
     p.add_argument("--recipe", nargs="+", default=[REFERENCE], metavar="NAME",
                    help="recipes to time: 'fashiongan' or a name in aa_gan.recipes.RECIPES (default: %(default)s)")
     p.add_argument("--precision", nargs="+", choices=PRECISIONS, default=None,
-                   help="default: float32, and bfloat16 too where the CPU has bf16 instructions")
+                   help="default: float32, bfloat16 too where the CPU has bf16 instructions, and auto (the package's own choice)")
+    p.add_argument("--image-size", nargs="+", type=_positive, default=None, metavar="N",
+                   help="image sizes (colour, --channels) to time too, for recipes that take one (fast, fast-cond, bce, ..., dcgan), after "
+                        "their own shape (28x28x1 for the small ones); fashiongan and mnist have only theirs")
+    p.add_argument("--channels", type=int, choices=(1, 3), default=3, help="channels with --image-size (default: %(default)s)")
+    p.add_argument("--train-folder", metavar="FOLDER", default=None,
+                   help="also time `aa-gan train --dataset FOLDER` with no speed flag against --precision float32 --no-xla")
+    p.add_argument("--train-steps", type=_positive, default=60, help="steps per epoch of those runs (default: %(default)s)")
+    p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown to FILE (README and 14_speed show it)")
     xla = p.add_mutually_exclusive_group()
     xla.add_argument("--jit", nargs="+", type=int, choices=(0, 1), default=None,
                      help="XLA off (0) and/or on (1) for the package rows (default: 0 1)")
@@ -417,7 +474,7 @@ def plan(a, machine) -> tuple:
     notes = []
     precisions = a.precision
     if precisions is None:
-        precisions = ["float32"] + (["bfloat16"] if machine["bf16"] else [])
+        precisions = ["float32"] + (["bfloat16"] if machine["bf16"] else []) + ["auto"]
         if not machine["bf16"]:
             notes.append("bfloat16 skipped: this CPU has no bf16 instructions (no avx512_bf16 or amx_bf16 in "
                          "/proc/cpuinfo), so it would only be emulated; `--precision bfloat16` forces it.")
@@ -427,12 +484,13 @@ def plan(a, machine) -> tuple:
     ref_data = "synthetic" if "synthetic" in data else "real"
     rows = [dict(kind="reference", recipe=REFERENCE, precision="float32", xla=False, data=ref_data, **base)]
     for recipe in a.recipe:
-        for precision in precisions:
-            for jit in jits:
-                # both sources in one worker: the same model and step, timed on each (the pipeline check)
-                rows.append(dict(kind="package", recipe=recipe, precision=precision, xla=jit,
-                                 data=data if len(data) > 1 else data[0], **base))
-    if a.data is None and len(rows) > 1:  # the input-pipeline check: the first package row, then the same on real data
+        for size in ([None] if recipe in FIXED_SHAPE else [None, *(a.image_size or [])]):  # its own shape, then each size asked
+            for precision in precisions:
+                for jit in ([None] if precision == "auto" else jits):
+                    # both sources in one worker: the same model and step, timed on each (the pipeline check)
+                    rows.append(dict(kind="package", recipe=recipe, precision=precision, xla=jit, image_size=size,
+                                     channels=a.channels if size else None, data=data if len(data) > 1 else data[0], **base))
+    if a.data is None and len(rows) > 1 and not rows[1]["image_size"]:  # the input-pipeline check (Fashion-MNIST's shape): the first package row, then the same on real data
         rows[1] = {**rows[1], "data": ["synthetic", "real"]}
     return rows, notes
 
@@ -469,7 +527,14 @@ def _name(cfg) -> str:
 
 
 def label(r) -> str:
-    return f"reference ({r['recipe']})" if r["kind"] == "reference" else r["recipe"]
+    if r["kind"] == "reference": return f"reference ({r['recipe']})"
+    return r["recipe"] + (f" {r['image_size']}x{r['image_size']}x{r['channels']}" if r.get("image_size") else "")
+
+
+def computed_in(r) -> tuple:
+    "(precision, XLA) the row computed in: for an 'auto' row, what the package chose."
+    if r["precision"] == "auto" and r.get("chosen"): return r["chosen"]["precision"], bool(r["chosen"]["xla"])
+    return r["precision"], bool(r["xla"])
 
 
 def _fmt(x, spec, missing="n/a"): return missing if x is None else format(x, spec)
@@ -483,7 +548,9 @@ def report(rows, machine, a, notes) -> str:
         ips = r.get("images_per_s")
         r["vs_reference"] = ips / ref["images_per_s"] if ips and ref else None
         r["gflops_per_s"] = r["per_image"] * ips / 1e9 if ips and r.get("per_image") else None
-        r["fraction_of_peak"] = r["gflops_per_s"] / peak if r["gflops_per_s"] and peak else None
+        # against the peak of the precision it computed in (bfloat16 rows: the bfloat16 peak, where the CPU has one)
+        row_peak = machine.get("peak_bf16_gflops") if computed_in(r)[0] == "bfloat16" else peak
+        r["fraction_of_peak"] = r["gflops_per_s"] / row_peak if r["gflops_per_s"] and row_peak else None
     clock = f"{machine['clock_ghz'] * 1000:.0f} MHz" if machine["clock_ghz"] else "unknown clock"
     out = [f"machine: {machine['cpu']}, {machine['cores']} cores usable (sched_getaffinity), {clock} "
            f"('cpu MHz' in /proc/cpuinfo); flags: {' '.join(machine['flags']) or 'none'} "
@@ -493,6 +560,10 @@ def report(rows, machine, a, notes) -> str:
         out.append(f"peak (float32, assumed): {machine['cores']} cores x {machine['clock_ghz']:.3f} GHz x "
                    f"{machine['flops_per_cycle']} FLOP/cycle ({machine['flops_per_cycle_why']}) = {peak:.1f} GFLOP/s "
                    "(at the listed clock: a higher turbo clock would make the true fraction lower)")
+    if machine.get("peak_bf16_gflops"):
+        out.append(f"peak (bfloat16, assumed): {machine['cores']} cores x {machine['clock_ghz']:.3f} GHz x "
+                   f"{machine['bf16_flops_per_cycle']} FLOP/cycle ({machine['bf16_flops_per_cycle_why']}) = "
+                   f"{machine['peak_bf16_gflops']:.1f} GFLOP/s; bfloat16 rows are measured against it")
     load = machine.get("load")
     if load and max(load) > 0.5 * machine["cores"]:
         out.append(f"WARNING: other work was running on these cores (load average {load[0]:.1f} at the start, "
@@ -504,7 +575,9 @@ def report(rows, machine, a, notes) -> str:
     out.append("| recipe | precision | XLA | data | batch | images/s | vs reference | peak RSS (MiB) | GFLOP/s | % of peak |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        head = f"| {label(r)} | {r['precision']} | {'yes' if r['xla'] else 'no'} | {r['data']} | {r['batch']} |"
+        prec, xla = computed_in(r)
+        head = (f"| {label(r)} | {'auto: ' + prec if r['precision'] == 'auto' else prec} | {'yes' if xla else 'no'} | "
+                f"{r['data']} | {r['batch']} |")
         if "error" in r:
             why = r["error"] if r["error"].startswith("not finished") else f"failed: {r['error']}"
             out.append(f"{head} {why.replace('|', '/')} | | | | |")
@@ -585,11 +658,21 @@ def main(argv=None):
         print(", ".join(f"{r['images_per_s']:.2f} images/s" if "images_per_s" in r else r["error"] for r in got),
               f"({wall:.0f} s)", file=sys.stderr, flush=True)
         done += got
+    cli = None
+    if a.train_folder:
+        print(f"aa-gan train --dataset {a.train_folder}: default against --precision float32 --no-xla ...", file=sys.stderr, flush=True)
+        cli = train_folder(a.train_folder, a.train_steps)
     machine["load"] = [load_start, _load()]
-    print(report(done, machine, a, notes))
+    text = report(done, machine, a, notes)
+    lines = verdict(done, machine, cli)
+    print(text + ("\n\n" + "\n".join(lines) if lines else ""))
     print(f"total wall time: {time.perf_counter() - t0:.0f} s")
     if a.json:
-        Path(a.json).write_text(json.dumps({"machine": machine, "flops_note": FLOPS_NOTE, "rows": done}, indent=1) + "\n")
+        Path(a.json).write_text(json.dumps({"machine": machine, "flops_note": FLOPS_NOTE, "rows": done, "train_folder": cli,
+                                            "verdict": lines, "command": "python scripts/bench.py " + " ".join(argv or sys.argv[1:])},
+                                           indent=1) + "\n")
+    if a.markdown:  # what README and 14_speed show: made from this run, so it names its machine and cannot go stale
+        Path(a.markdown).write_text(text + ("\n\n" + "\n".join(lines) if lines else "") + "\n")
     # Exit 1 if a worker failed, or if there is no ratio to show (the reference or the first package row is missing)
     failed = any("error" in r and not r["error"].startswith("not finished") for r in done)
     measured = [r for r in done if "images_per_s" in r]
