@@ -13,6 +13,11 @@ Copies RUN/generator.keras to aa_gan/weights/fashion_mnist_generator.keras (what
 with). It writes the .json card beside it: the run's settings (run.json), its
 epochs and wall time (from the monitor grids' times), the machine, `aa-gan evaluate` metrics at n images, and the
 SHA-256 of the shipped file (tests/test_pretrained.py checks that the card describes the file that ships).
+
+    python scripts/package_pretrained.py --rescore emoji --dataset runs/colour/emoji64 -n 3641
+
+re-scores a shipped generator with today's `aa-gan evaluate` (after its scorer changed) and rewrites its card's metrics.
+Paths on a card are written relative to the repository (or with ~), never as this machine's absolute paths.
 """
 import argparse
 import hashlib
@@ -31,12 +36,19 @@ TRAIN_IMAGES = {"fashion_mnist": 60_000}  # images per epoch, for the card's ste
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run", type=Path, help="a finished training run's folder")
+    p.add_argument("run", type=Path, nargs="?", help="a finished training run's folder")
+    p.add_argument("--rescore", metavar="NAME", help="re-score the shipped generator NAME (see aa-gan generate --generator) instead")
+    p.add_argument("--dataset", default=None, help="with --rescore: the real images it is scored against (a folder's path)")
     p.add_argument("-n", type=int, default=10_000, help="images for the metrics (default: %(default)s)")
     p.add_argument("--seconds", type=float, default=None, help="training wall time, if the grids' times do not tell it")
     p.add_argument("--note", default="", help="anything else worth recording")
     p.add_argument("--name", default=None, help="for a run on a folder: the name it ships under (NAME_generator.keras)")
     a = p.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)  # the card's paths are the repository's
+    from aa_gan.core import shown_path
+    if a.rescore: return rescore(a.rescore, a.dataset, a.n)
+    if a.run is None: p.error("name a training run's folder, or --rescore NAME")
     run = a.run
     if not (run / "generator.keras").exists(): p.error(f"{run} has no generator.keras: train first")
     config = json.loads((run / "run.json").read_text())
@@ -59,13 +71,15 @@ def main(argv=None):
                     *data, "-n", str(a.n), "--seed", "0", "--json", str(metrics_file)], check=True, cwd=ROOT)
     metrics = json.loads(metrics_file.read_text())
     seconds = a.seconds or (times[-1] - (run / "run.json").stat().st_mtime if times else None)
+    if folder: config["dataset"] = shown_path(config["dataset"])
+    data = ["--dataset", config["dataset"]] if folder else []
     card = {
         "recipe": config["model"], "dataset": config["dataset"], "epochs": len(grids), "batch_size": config["batch_size"],
         "conditional": conditional, "steps": len(grids) * steps_per_epoch,
         "seed": config["seed"], "latent_dim": config["latent_dim"],
         "sha256": hashlib.sha256((run / "generator.keras").read_bytes()).hexdigest(),  # of the file copied to DEST
         "command": f"aa-gan train --model {config['model']} --epochs {len(grids)} --batch-size {config['batch_size']} "
-                   f"--seed {config['seed']} --out {run}" + (
+                   f"--seed {config['seed']} --out {shown_path(run)}" + (
                        f" --dataset {config['dataset']} --image-size {config['image_size']} --channels {config['channels']} "
                        f"--steps-per-epoch {config['steps_per_epoch']} --precision {config['precision']}" if folder else ""),
         "image_shape": [config["image_size"], config["image_size"], config["channels"]] if folder else [28, 28, 1],
@@ -84,6 +98,28 @@ def main(argv=None):
     os.replace(tmp, DEST.with_suffix(".json"))
     print(json.dumps(card, indent=1))
     print(f"{DEST} ({DEST.stat().st_size / 1e6:.1f} MB)")
+
+
+def rescore(name: str, dataset, n: int):
+    "Score the shipped generator `name` with today's aa-gan evaluate and rewrite its card's metrics, whole or not at all."
+    import tempfile
+    from aa_gan.core import atomic_write, shown_path
+    card_path = WEIGHTS / f"{name}_generator.json"
+    if not card_path.exists(): sys.exit(f"package_pretrained.py: no shipped generator named {name} ({card_path.name} is missing)")
+    card = json.loads(card_path.read_text())
+    data = ["--dataset", shown_path(dataset)] if dataset else []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "metrics.json"
+        subprocess.run([str(Path(sys.executable).with_name("aa-gan")), "evaluate", "--generator", name, *data, "-n", str(n),
+                        "--seed", "0", "--json", str(out)], check=True, cwd=ROOT)
+        metrics = json.loads(out.read_text())
+    card["metrics"] = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+    card["evaluate"] = f"aa-gan evaluate --generator {name} {' '.join(data)} -n {n} --seed 0".replace("  ", " ")
+    if dataset: card["dataset"] = shown_path(dataset)
+    card["command"] = card["command"].replace(str(ROOT) + "/", "")
+    card["scored"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    with atomic_write(card_path) as f: f.write(json.dumps(card, indent=1) + "\n")
+    print(json.dumps(card["metrics"], indent=1))
 
 
 if __name__ == "__main__":

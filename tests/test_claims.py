@@ -16,7 +16,7 @@ def sources() -> dict:
     return {"default": card("fashion_mnist_generator"), "conditional": card("fashion_mnist_conditional_generator"),
             "emoji": card("emoji_generator"), "ttq": json.loads(TTQ.read_text()),
             "colour64": json.loads((TTQ.parent / "colour64.json").read_text()),
-            "blur32": json.loads((ROOT / "images" / "colour" / "emoji_calibration_32.json").read_text())["rows"]["real blurred (8x8 and back)"]}
+            "blur32": json.loads((ROOT / "images" / "colour" / "emoji_calibration_32.json").read_text())["rows"]["real at 8x8 and back"]}
 
 
 def _card(c: dict) -> dict:
@@ -44,10 +44,10 @@ CLAIMS = {
         lambda s: _card(s["conditional"])),
     "README caption of the shipped emoji generator": (
         r"It is `(?P<recipe>[\w-]+)` with augmentation on the emoji at 32x32 after (?P<epochs>\d+) epochs of 500 steps, (?P<minutes>\d+) minutes "
-        r"on two shared CPU cores in bfloat16 .{0,80}On all 3,641 emoji: FID (?P<fid>[\d.]+), precision (?P<precision>[\d.]+), recall (?P<recall>[\d.]+)\.",
+        r"on two shared CPU cores in bfloat16 .{0,80}On all 3,641 emoji[^:]{0,60}: FID (?P<fid>[\d.]+), precision (?P<precision>[\d.]+), recall (?P<recall>[\d.]+)\.",
         lambda s: {k: v for k, v in _card(s["emoji"]).items()}),
     "the blurred emoji it is compared with": (
-        r"Real emoji blurred to 8x8 and back score FID (?P<fid>[\d.]+) and recall (?P<recall>[\d.]+)",
+        r"[Rr]eal emoji blurred to 8x8 and back score FID (?P<fid>[\d.]+) and recall (?P<recall>[\d.]+)",
         lambda s: {"fid": f"{s['blur32']['fid']:.1f}", "recall": f"{s['blur32']['recall']:.2f}"}),
     "the colour peer's best FID": (
         r"reaches the peer's best FID \((?P<fid>[\d.]+), at (?P<minutes>\d+) minutes\)",
