@@ -206,7 +206,7 @@ def _train(args):
         out = options["out_dir"]
         gan, history = train(config, verbose=verbose, overwrite=args.overwrite)
     print(f"Trained {plural(len(history['d_loss']), 'epoch')}: d_loss {history['d_loss'][-1]:.4f}, g_loss {history['g_loss'][-1]:.4f}. "
-          f"Grids, history.csv, losses.png, generator.keras and checkpoints/ are in {out}")
+          f"Grids, history.csv, losses.png, generator.keras and checkpoints/ are in {core.shown_path(out)}")
 
 def _generate(args):
     if args.n > MAX_GRID: raise UsageError(f"-n {args.n:,} is more images than a grid can show (at most {MAX_GRID:,}): ask for fewer")
@@ -231,7 +231,7 @@ def _generate(args):
     images = generate(generator, args.n, label=args.label, seed=args.seed)
     ncols = args.ncols or (classes if classes and args.label is None else int(np.ceil(np.sqrt(args.n))))
     save_grid(images, out, ncols=ncols, scale=output_scale(generator))
-    print(f"Saved {plural(args.n, 'image')} to {out}")
+    print(f"Saved {plural(args.n, 'image')} to {core.shown_path(out)}")
 
 def _output_file(path, suffix: str, flag: str, overwrite: bool) -> Path:
     "The path of a file the command will write, or a UsageError if it cannot be written there."
