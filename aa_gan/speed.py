@@ -44,7 +44,7 @@ def speed_candidates(hw: dict, precision: str = "auto", xla: bool | None = None)
 
 def speed_rule(hw: dict, precision: str = "auto", xla: bool | None = None, recipe_xla: bool = True) -> tuple:
     """The choice without a trial, from what was measured on these machines: float16 with XLA on a GPU; bfloat16 without XLA on a
-    CPU with bfloat16 instructions (2.2x float32 at 64x64 on AMX, 1.6x at 28x28 on AVX-512 BF16; XLA lost there in bfloat16);
+    CPU with bfloat16 instructions (1.7x float32 for `fast` at 64x64 on AMX, 1.6x at 28x28 on AVX-512 BF16; XLA lost on both in bfloat16);
     otherwise float32, with XLA as the recipe says (`recipe_xla`)."""
     if precision == "auto": precision = "float16" if hw["gpu"] else "bfloat16" if has_bfloat16(hw) else "float32"
     if xla is None: xla = True if hw["gpu"] else (recipe_xla and precision == "float32")

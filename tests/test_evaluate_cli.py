@@ -12,18 +12,8 @@ import pytest
 from PIL import Image
 
 
-def aa_gan(*args, env=None, timeout=600):
-    cmd = [shutil.which("aa-gan")] if shutil.which("aa-gan") else [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())"]
-    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
-
-
-def one_error_line(r) -> str:
-    "The single stderr line of a failed command (exit code 2), or an assertion naming what came instead."
-    assert r.returncode == 2 and "Traceback" not in r.stderr, (r.returncode, r.stderr[-2000:])
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("aa-gan: error: "), r.stderr
-    return lines[0]
+sys.path.insert(0, str(Path(__file__).parent))
+from test_colour_evaluation import aa_gan, one_error_line  # noqa: E402,F401  one set of command-line helpers
 
 
 def icons(folder: Path, n: int = 60, classes=None, size: int = 32):

@@ -1,25 +1,21 @@
 "Speed by default (04b_speed): `--precision auto` and `--xla` auto resolved per machine, said in one line, kept in run.json."
 import json
-import os
-import shutil
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 TINY = ["--model", "bce", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8", "--max-images", "32", "--seed", "0", "--quiet"]
 
 
-def aa_gan(*args, env=None):
-    cmd = [shutil.which("aa-gan")] if shutil.which("aa-gan") else [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())"]
-    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=600, env=env)
+sys.path.insert(0, str(Path(__file__).parent))
+from test_reliability import aa_gan  # noqa: E402  the command-line helper of issue 21
 
 
 @pytest.fixture
 def auto_env(tmp_path):
     "The environment of a user's shell: no AA_GAN_AUTO_PRECISION (the suite's pin), and a cache of this test's own."
-    env = {k: v for k, v in os.environ.items() if k != "AA_GAN_AUTO_PRECISION"}
-    return {**env, "AA_GAN_CACHE_DIR": str(tmp_path / "cache")}
+    return {"AA_GAN_AUTO_PRECISION": "", "AA_GAN_CACHE_DIR": str(tmp_path / "cache")}  # empty: unset
 
 
 def test_a_short_run_follows_the_rule_and_run_json_holds_it(tmp_path, auto_env):
