@@ -3,8 +3,6 @@ classifier and its card, the calibration rows, and `evaluate_generator` / `aa-ga
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 

@@ -1,9 +1,6 @@
 """`aa-gan evaluate` meets the user as `generate` does (issue 30): the shipped generators by name, any folder scored with
 no option, and every mistake answered by one line that names the problem and the fix, with exit code 2."""
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
