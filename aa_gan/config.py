@@ -63,6 +63,7 @@ class TrainConfig:
     d_lr: float | None = option(None, "the discriminator's Adam learning rate (default: the recipe's)", flag="--d-lr", metavar="LR")
     ema: float | None = option(None, "decay of the exponential moving average of the generator that draws, e.g. 0.999; 0 turns it off (default: the recipe's)", metavar="DECAY")
     augment: str | None = option(None, "DiffAugment of every image the discriminator sees: color, translation, cutout (comma-separated) or none (default: all three for a folder of fewer than 10,000 images, none otherwise)", metavar="POLICY")
+    r1: float | None = option(None, "weight gamma of the R1 penalty on real images, applied every 16 steps (StyleGAN2's lazy R1; e.g. 0.1); 0 turns it off (default: the recipe's)", metavar="GAMMA")
     augment_p: float = option(1.0, "the probability of each augmentation per image: 1 is DiffAugment, lower is weaker", metavar="P")
     precision: str = option("auto", "compute precision: auto (the fastest on this machine, by a short timed trial remembered per machine and model; see 04b_speed), float32, bfloat16 (CPUs with AVX-512 BF16 or AMX), float16 (GPUs)", choices=("auto", "float32", "bfloat16", "float16"))
     jit_compile: bool | None = option(None, "compile the training step with XLA, or not with --no-xla (default: auto, chosen with the precision)", flag="--xla")
@@ -98,6 +99,8 @@ class TrainConfig:
                                       or (value == high and name != "augment_p") or (value == low and name.endswith("lr"))):
                 flag = "--" + name.replace("_", "-")
                 raise ValueError(f"{name} ({flag}) must be in {'(' if name.endswith('lr') else '['}{low:g}, {high:g}{']' if name == 'augment_p' else ')'}, got {value!r}.")
+        if self.r1 is not None and (not isinstance(self.r1, (int, float)) or isinstance(self.r1, bool) or not 0.0 <= self.r1 < 1e6):
+            raise ValueError(f"r1 (--r1) must be a weight, 0 or more (0: no penalty), got {self.r1!r}.")
         if self.augment is not None: check_policy(self.augment)  # its names, before TensorFlow loads
         if self.freeze and self.init_from is None:
             raise ValueError("freeze needs init_from (--freeze needs --init-from): freezing layers of untrained networks would keep them random.")

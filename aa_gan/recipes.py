@@ -85,6 +85,8 @@ class Recipe:
     encoder_decoder: bool = False
     learning_rates: tuple = (2e-4, 2e-4)  # Adam's learning rates: (generator, discriminator)
     betas: tuple = (0.5, 0.999)  # Adam's beta_1 and beta_2
+    r1: float = 0.0  # weight of the lazy R1 penalty on real images (0: none)
+    upsample: str = "transpose"  # how the small and fast generators double their maps: 'transpose' or 'resize'
     batch_size: int = 128  # images per step when the run does not say
     jit_compile: bool = True  # XLA by default (measured: about 1.5x for the small networks on CPU)
     description: str = ""
@@ -108,7 +110,7 @@ RECIPES = {r.name: r for r in [
     Recipe("encdec", encoder_decoder=True, description="encoder-decoder generator, BCE + L1 reconstruction (weight 10)"),
 ]}
 RECIPE_ALIASES = {"small": "bce"}
-MODIFIERS = {"ema": dict(ema=0.999), "sn": dict(spectral_norm=True)}
+MODIFIERS = {"ema": dict(ema=0.999), "sn": dict(spectral_norm=True), "resize": dict(upsample="resize")}
 
 def get_recipe(name: str) -> Recipe:
     "The recipe called `name`: a base recipe plus '+ema' / '+sn' modifiers."
@@ -117,10 +119,10 @@ def get_recipe(name: str) -> Recipe:
     if base not in RECIPES:
         original = [n for n, r in RECIPES.items() if r.loss == "original"]
         raise ValueError(f"Unknown model or recipe '{base}'. Recipes: {', '.join(n for n in RECIPES if n not in original)}; "
-                         f"architectures trained the original way: {', '.join(original)}; modifiers: +ema, +sn.")
+                         f"architectures trained the original way: {', '.join(original)}; modifiers: +ema, +sn, +resize.")
     recipe = RECIPES[base]
     for mod in mods:
-        if mod not in MODIFIERS: raise ValueError(f"Unknown modifier '+{mod}' in '{name}': use +ema (EMA sampling) or +sn (spectral norm).")
+        if mod not in MODIFIERS: raise ValueError(f"Unknown modifier '+{mod}' in '{name}': use +ema (EMA sampling), +sn (spectral norm) or +resize (resize-convolution generator).")
         if recipe.loss == "original":
             raise ValueError(f"'{base}' is trained the original way and takes no modifiers; add +{mod} to a recipe such as 'hinge+{mod}'.")
         recipe = replace(recipe, **MODIFIERS[mod])
@@ -173,14 +175,15 @@ def make_gan(
             for net in (generator, discriminator): freeze_layers(net, freeze)  # before the optimizers hold their slots
         else:
             classes = dict(num_classes=len(class_names), class_names=list(class_names)) if r.conditional else {}
+            shape = dict(upsample=r.upsample) if r.upsample != "transpose" else {}  # only the small and fast generators take it
             generator = build_generator(r.architecture, latent_dim=latent_dim or 128,
-                                        image_shape=_image_shape(r.architecture, image_size, channels), **classes)
+                                        image_shape=_image_shape(r.architecture, image_size, channels), **classes, **shape)
             discriminator = build_discriminator(r.architecture, image_shape=tuple(generator.output_shape[1:]),
                                                 num_classes=classes.get("num_classes"), spectral_norm=r.spectral_norm)
         model = EncoderDecoderGAN if r.encoder_decoder else GAN
         ema = r.ema if config.ema is None else (config.ema or None)  # --ema 0: no EMA
         gan = model(generator, discriminator, loss=r.loss, n_critic=r.n_critic, gp_weight=r.gp_weight, ema=ema, seed=seed,
-                    augment=config.augment, augment_p=config.augment_p)
+                    augment=config.augment, augment_p=config.augment_p, r1=r.r1 if config.r1 is None else config.r1)
         (g_lr, d_lr), (beta_1, beta_2) = (config.g_lr or r.learning_rates[0], config.d_lr or r.learning_rates[1]), r.betas
         gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2),
                     d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2), jit_compile=jit_compile)
@@ -195,7 +198,7 @@ def _choose_speed(r: Recipe, config: TrainConfig, class_names, trial: bool) -> d
     task = {"recipe": {k: v for k, v in asdict(r).items() if k not in ("name", "description")},
             "image_shape": _image_shape(r.architecture, config.image_size, config.channels), "latent_dim": config.latent_dim,
             "classes": len(class_names) if r.conditional and class_names else None, "init_from": config.init_from,
-            "freeze": config.freeze, "ema": config.ema, "augment": config.augment, "augment_p": config.augment_p}
+            "freeze": config.freeze, "ema": config.ema, "augment": config.augment, "augment_p": config.augment_p, "r1": config.r1}
     build = lambda precision, jit: make_gan(r, replace(config, precision=precision, jit_compile=jit), class_names)
     choice = choose_speed(build, task, config.batch_size or r.batch_size, precision=pinned or config.precision, xla=xla,
                           trial=trial and not (pinned or several), recipe_xla=r.jit_compile)

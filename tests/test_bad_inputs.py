@@ -100,6 +100,14 @@ def test_unknown_augment_policy(tmp_path, no_tf):
     assert tree_digest(images) == before and not (tmp_path / "run").exists()
 
 
+def test_negative_r1_weight(tmp_path, no_tf):
+    images = image_folder(tmp_path / "images")
+    before = tree_digest(images)
+    err = one_line_error(aa_gan("train", "--dataset", images, *DCGAN, "--r1", "-1", "--out", tmp_path / "run", env=no_tf))
+    assert "--r1" in err and "must be a weight, 0 or more" in err, err
+    assert tree_digest(images) == before and not (tmp_path / "run").exists()
+
+
 def test_unknown_generator_name(tmp_path, no_tf):
     err = one_line_error(aa_gan("generate", "--generator", "emojii", "-n", 4, "--out", tmp_path / "g.png", env=no_tf))
     assert "--generator emojii" in err and "no generator of that name ships" in err and "emoji" in err, err
