@@ -7,7 +7,7 @@ __all__ = ['WARNING_PREFIX', 'ARCHITECTURE_MODULES', 'GENERATORS', 'DISCRIMINATO
            'DatasetUnavailableError', 'EvaluatorUnavailableError', 'CheckpointError', 'Interrupted', 'RunFailed',
            'TrainingDiverged', 'plural', 'warn', 'atomic_write', 'RunLock', 'atomic_path', 'muted_stderr', 'quiet',
            'has_gpu', 'cpu_info', 'shown_path', 'machine', 'Registry', 'check_fixed_shape', 'check_unconditional',
-           'Budget', 'notebook_budget']
+           'Budget', 'notebook_budget', 'scratch_folder']
 
 # %% ../nbs/00_core.ipynb #75058468
 import contextlib
@@ -280,3 +280,15 @@ def notebook_budget(full: Budget = FULL_BUDGET, small: Budget = SMALL_BUDGET, sh
                              "(positive integers; any of the three keys).")
         values[keys[key.strip()]] = int(value)
     return Budget(**{**small.__dict__, **values})
+
+# %% ../nbs/00_core.ipynb #scratch1
+import shutil
+
+def scratch_folder(*parts) -> Path:
+    "An empty folder `runs/<parts>` under the current folder, made afresh (emptied if it exists): where a notebook's examples write."
+    if not parts: raise ValueError("Name the folder, e.g. scratch_folder('90_cli').")
+    folder = Path("runs", *map(str, parts))
+    if folder.is_absolute() or ".." in folder.parts: raise ValueError(f"scratch_folder takes names under runs/, not {folder}.")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder

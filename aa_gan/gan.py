@@ -19,6 +19,12 @@ class Loss:
     discriminator: Callable  # (outputs on real, outputs on fake, label noise or None) -> loss per image
     generator: Callable  # (outputs on fake) -> loss per image
     label_noise: float = 0.0  # > 0: the training step draws u ~ U(0, label_noise) for the discriminator's labels
+    undecided: float = 0.0  # the output of a discriminator that cannot tell real from fake: a score of 0 (or P = 1/2)
+
+    def reference(self) -> tuple:
+        "(discriminator's loss, generator's loss) when the discriminator cannot tell: the level a loss plot is read against."
+        x = tf.fill((1, 1), float(self.undecided))
+        return tuple(float(tf.reduce_mean(tf.cast(v, tf.float32))) for v in (self.discriminator(x, x), self.generator(x)))
 
 def noisy_label_bce(label_noise: float = 0.15) -> Loss:
     "The original recipe's loss: the discriminator outputs P(fake); its labels are 0 + u for real and 1 - u for fake images."
@@ -29,7 +35,7 @@ def noisy_label_bce(label_noise: float = 0.15) -> Loss:
         u_real, u_fake = noise if noise is not None else (0.0, 0.0)
         return 0.5 * (bce(tf.zeros_like(p_real) + u_real, p_real) + bce(tf.ones_like(p_fake) - u_fake, p_fake))
     def generator(p_fake): return bce(tf.zeros_like(p_fake), p_fake)  # "misleading labels": its fakes called real (0)
-    return Loss("original", discriminator, generator, float(label_noise))
+    return Loss("original", discriminator, generator, float(label_noise), undecided=0.5)
 
 LOSSES = {"original": noisy_label_bce(0.15)}  # the next section adds bce, hinge, lsgan and wgan-gp
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from .core import keras, atomic_path
 from .data import output_scale, save_grid
-from .gan import latent_vectors, save_model
+from .gan import latent_vectors, save_model, get_loss
 
 # %% ../nbs/08_training.ipynb #55284296
 class ModelMonitor(keras.callbacks.Callback):
@@ -63,15 +63,20 @@ def read_history(source) -> dict:
     return {k: [float("nan") if r[k] == "NA" else float(r[k]) for r in rows]
             for k in rows[0] if k != "epoch" and any(r[k] != "NA" for r in rows)}
 
-def plot_losses(history, path=None, title: str = "GAN losses per epoch"):
-    "Plot the discriminator's and generator's epoch-mean losses; returns the figure."
+def plot_losses(history, path=None, title: str = "GAN losses per epoch",
+                loss=None):  # the run's loss (a name of LOSSES or a Loss): draws where each curve sits when D cannot tell
+    "Plot the discriminator's and generator's epoch-mean losses, against their own loss's coin-flip level; returns the figure."
     import matplotlib.pyplot as plt
     logs = read_history(history)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
         if key in logs: ax.plot(range(1, len(logs[key]) + 1), logs[key], marker="o", label=label)
-    ax.axhline(np.log(2), color="grey", lw=0.8, ls="--", label="ln 2 (coin flip)")
-    ax.set_xlabel("epoch"); ax.set_ylabel("binary cross-entropy"); ax.set_title(title); ax.legend()
+    if loss is not None:  # each curve's own reference, in its colour: a BCE discriminator's coin flip is 2 ln 2, not ln 2
+        loss = get_loss(loss) if isinstance(loss, str) else loss
+        for level, colour, who in zip(loss.reference(), ("C0", "C1"), ("discriminator", "generator")):
+            ax.axhline(level, color=colour, lw=0.8, ls="--", label=f"{who} if D cannot tell ({level:.2f})")
+    ax.set_xlabel("epoch"); ax.set_ylabel(f"loss ({loss.name})" if loss is not None else "loss")
+    ax.set_title(title); ax.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
         with atomic_path(path) as tmp: fig.savefig(tmp, dpi=100, format="png")
@@ -102,7 +107,7 @@ def fit(
     logs = read_history(out_dir / "history.csv")
     if logs:
         import matplotlib.pyplot as plt
-        plt.close(plot_losses(logs, out_dir / "losses.png"))
+        plt.close(plot_losses(logs, out_dir / "losses.png", loss=getattr(gan, "gan_loss", None)))
     if not getattr(gan, "diverged", None):  # never overwrite good networks with broken ones
         save_model(gan.sampler, out_dir / "generator.keras")  # the EMA generator, if the recipe keeps one
         save_model(gan.discriminator, out_dir / "discriminator.keras")

@@ -175,3 +175,9 @@ def test_moved_dataset_resumes(moved):
     assert tree_digest(new) == before_new
     r = aa_gan("train", "--resume", run, "--epochs", 3, env=cache)  # from now on the run knows where its images are
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_errors_name_paths_as_the_user_wrote_them(tmp_path):
+    "A relative path in a one-line error stays relative: the message names what the user typed, not the machine's folders."
+    err = one_line_error(aa_gan("train", "--dataset", "./my_pictures", "--out", "runs/x", cwd=tmp_path))
+    assert "No folder at my_pictures" in err and str(tmp_path) not in err, err
