@@ -7,8 +7,9 @@ package (`fast`, `fast-cond`, or any name `aa-gan train --model` takes, optional
 the package's own path: `runs._chosen` decides what `aa-gan train` would (a folder's image size, channels,
 augmentation), `make_gan` builds it, `load_training_data` feeds it and `aa_gan.training.fit` trains it; or a peer, a
 plain model written from its published description (`ttq_models.py`; `NAME:key=value,...` changes one of its knobs):
-`peer`, the TensorFlow DCGAN tutorial (Fashion-MNIST), or `kerasio`, keras-io's "DCGAN to generate face images"
-(colour folders; its size and channels follow `--image-size` / `--channels`). At fixed amounts of training time (`--times`, minutes) the
+`peer`, the TensorFlow DCGAN tutorial (Fashion-MNIST), `kerasio`, keras-io's "DCGAN to generate face images", or
+`ada`, keras-io's "Data-efficient GANs with Adaptive Discriminator Augmentation" (colour folders; their size and
+channels follow `--image-size` / `--channels`). At fixed amounts of training time (`--times`, minutes) the
 clock stops, the sampling generator (the EMA copy where there is one) is saved atomically as
 `CKPT/<contender>/gen_<minutes>min.keras`, and the clock restarts. Training time counts everything from the first
 training step on (graph tracing and XLA compilation included), but not loading the data, building the models or
@@ -77,7 +78,7 @@ def _atomic_json(path: Path, obj):
 
 
 # ---------------------------------------------------------------------------- training (worker process)
-PEERS = ("peer", "kerasio")  # the plain models of ttq_models.py
+PEERS = ("peer", "kerasio", "ada")  # the plain models of ttq_models.py
 def is_peer(spec: str) -> bool: return spec.split(":")[0] in PEERS
 def is_folder(dataset: str) -> bool: return dataset != DATASET
 
@@ -455,7 +456,7 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--contenders", nargs="+", default=None,
                    help="recipes of the package (fast, fast-cond, hinge+ema, ..., with :key=value,... TrainConfig fields) "
-                        "and the peers (peer or kerasio, [:key=value,...]); default: peer fast fast-cond for Fashion-MNIST, "
+                        "and the peers (peer, kerasio or ada, [:key=value,...]); default: peer fast fast-cond for Fashion-MNIST, "
                         "kerasio fast for a folder")
     p.add_argument("--dataset", default=DATASET, help="fashion_mnist, or a folder of images (e.g. the emoji set)")
     p.add_argument("--image-size", type=int, default=None, help="a folder's image size (default: what aa-gan train chooses)")

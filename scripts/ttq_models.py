@@ -25,9 +25,10 @@ NUM_CLASSES = 10
 @dataclass(frozen=True)
 class Recipe:
     "Every knob of a contender. `arch='peer'` is the DCGAN tutorial's networks; `arch='dcgan'` the compact ones."
-    arch: str = "dcgan"          # 'peer' (tutorial networks), 'kerasio' (keras-io's face DCGAN) or 'dcgan' (width/kernel below)
-    size: int = 28               # image side (kerasio: 32, 64 or 128; the others make 28x28)
-    channels: int = 1            # image channels (kerasio: 1 or 3)
+    arch: str = "dcgan"          # 'peer' (tutorial networks), 'kerasio' (keras-io's face DCGAN), 'ada' (keras-io's
+                                 # GAN-ADA DCGAN) or 'dcgan' (width/kernel below)
+    size: int = 28               # image side (kerasio: 32, 64 or 128; ada: a multiple of 16; the others make 28x28)
+    channels: int = 1            # image channels (kerasio, ada: 1 or 3)
     conditional: bool = False    # class-conditional: label embedding in G, projection discriminator
     latent_dim: int = 100
     g_ch: int = 128              # dcgan: channels of G's 7x7 map (then g_ch/2 at 14x14)
@@ -38,7 +39,8 @@ class Recipe:
     d_dropout: float = 0.0       # dcgan: dropout after D's convolutions
     sn: bool = False             # spectral normalisation of D's layers
     emb_dim: int = 32            # conditional: size of G's label embedding (concatenated to z)
-    loss: str = "bce"            # 'bce' (non-saturating), 'hinge' or 'kerasio' (sigmoid D, fake = 1, noisy labels, D then G)
+    loss: str = "bce"            # 'bce' (non-saturating), 'hinge', 'kerasio' (sigmoid D, fake = 1, noisy labels, D then G)
+                                 # or 'ada' (non-saturating BCE, adaptive discriminator augmentation, simultaneous update)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -68,7 +70,24 @@ PEER = Recipe(arch="peer", latent_dim=100, loss="bce", lr_g=1e-4, lr_d=1e-4, bet
 # latent 128. `size` and `channels` follow the data (set by time_to_quality.py).
 KERASIO = Recipe(arch="kerasio", size=64, channels=3, latent_dim=128, loss="kerasio", lr_g=1e-4, lr_d=1e-4, beta1=0.9,
                  beta2=0.999, batch=32, ema=0.0, xla=False, d_dropout=0.2)
-RECIPES = {"peer": PEER, "kerasio": KERASIO}
+# keras-io's "Data-efficient GANs with Adaptive Discriminator Augmentation" (András Béres, 2021; examples/generative/
+# gan_ada.py), as published for Caltech Birds at 64x64: images in [0, 1]; G Dense 4x4x128 (no bias) -> BN(scale=False)
+# -> ReLU, then 3x Conv2DTranspose 128 (4x4, stride 2, no bias) -> BN(scale=False) -> ReLU, then Conv2DTranspose 3
+# (4x4, stride 2) sigmoid (depth 4, width 128, noise 64); D 4x Conv2D 128 (4x4, stride 2, no bias) -> BN(scale=False) ->
+# LeakyReLU 0.2, Flatten, Dropout 0.4, Dense 1 (a logit); non-saturating BCE from logits (D: one mean over [real; fake]
+# with labels [1; 0]), separate D passes for real and generated images, both updates from one persistent tape; Adam 2e-4,
+# beta_1 0.5 for both; batch 128; EMA 0.99 of all the generator's weights with no warm-up, the EMA copy draws (it starts
+# from its own random initialisation: the example makes it with keras.models.clone_model, which does not copy weights).
+# ADA: RandomFlip horizontal, RandomTranslation 0.125 (nearest), RandomRotation 0.125, RandomZoom (-0.25, 0) on real
+# and (differentiably) generated images, each image augmented with probability p; after each step
+# p <- clip(p + (accuracy on real - 0.85) / 1000, 0, 1) (ADA_TARGET, ADA_INTEGRATION_STEPS). G 930,947 and D 796,161
+# parameters at 64x64x3, as the example's summaries print. `size` and `channels` follow the data (time_to_quality.py).
+ADA = Recipe(arch="ada", size=64, channels=3, latent_dim=64, loss="ada", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+             batch=128, ema=0.99, ema_warmup=False, xla=False, d_dropout=0.4)
+ADA_TARGET = 0.85            # the example's target_accuracy (discriminator accuracy on real images)
+ADA_INTEGRATION_STEPS = 1000  # the example's integration_steps
+ADA_MAX_TRANSLATION, ADA_MAX_ROTATION, ADA_MAX_ZOOM = 0.125, 0.125, 0.25
+RECIPES = {"peer": PEER, "kerasio": KERASIO, "ada": ADA}
 
 
 def _convert(field: dataclasses.Field, text: str):
@@ -123,6 +142,15 @@ def build_generator(r: Recipe) -> keras.Model:
         for ch in (128, 256, 512):
             h = layers.LeakyReLU(0.2)(layers.Conv2DTranspose(ch, 4, strides=2, padding="same")(h))
         out = layers.Conv2D(r.channels, 5, padding="same", activation="sigmoid")(h)
+    elif r.arch == "ada":  # keras-io's GAN-ADA generator, layer for layer (depth 4: its first map is size/16 square)
+        if r.size % 16: raise ValueError(f"arch='ada' makes images whose side is a multiple of 16, not {r.size}")
+        start = r.size // 16
+        h = layers.ReLU()(layers.BatchNormalization(scale=False)(layers.Dense(start * start * 128, use_bias=False)(h)))
+        h = layers.Reshape((start, start, 128))(h)
+        for _ in range(3):
+            h = layers.Conv2DTranspose(128, 4, strides=2, padding="same", use_bias=False)(h)
+            h = layers.ReLU()(layers.BatchNormalization(scale=False)(h))
+        out = layers.Conv2DTranspose(r.channels, 4, strides=2, padding="same", activation="sigmoid")(h)
     elif r.arch == "peer":  # the TensorFlow DCGAN tutorial, layer for layer
         h = layers.Dense(7 * 7 * 256, use_bias=False)(h)
         h = layers.LeakyReLU()(layers.BatchNormalization()(h))
@@ -152,6 +180,13 @@ def build_discriminator(r: Recipe) -> keras.Model:
             h = layers.LeakyReLU(0.2)(layers.Conv2D(ch, 4, strides=2, padding="same")(h))
         h = layers.Dropout(r.d_dropout)(layers.Flatten()(h))
         return keras.Model(x, layers.Dense(1, activation="sigmoid")(h), name="discriminator")
+    if r.arch == "ada":  # four strided convolutions with batch norm, then a dropout and one logit
+        h = x
+        for _ in range(4):
+            h = layers.Conv2D(128, 4, strides=2, padding="same", use_bias=False)(h)
+            h = layers.LeakyReLU(0.2)(layers.BatchNormalization(scale=False)(h))
+        h = layers.Dropout(r.d_dropout)(layers.Flatten()(h))
+        return keras.Model(x, layers.Dense(1)(h), name="discriminator")
     if r.arch == "peer":
         h = layers.Conv2D(64, 5, strides=2, padding="same")(x)
         h = layers.Dropout(0.3)(layers.LeakyReLU()(h))
@@ -195,6 +230,18 @@ def diff_augment(x, policy: str, rng: tf.random.Generator):
     return x
 
 
+# ---------------------------------------------------------------------------- adaptive discriminator augmentation
+def build_ada_augmenter(r: Recipe, seed: int = 0) -> keras.Model:
+    "GAN-ADA's augmenter: x-flip, integer translation, rotation and zoom-in, Keras' preprocessing layers (differentiable)."
+    return keras.Sequential([
+        keras.Input((r.size, r.size, r.channels)),
+        layers.RandomFlip("horizontal", seed=seed + 1),
+        layers.RandomTranslation(ADA_MAX_TRANSLATION, ADA_MAX_TRANSLATION, interpolation="nearest", seed=seed + 2),
+        layers.RandomRotation(ADA_MAX_ROTATION, seed=seed + 3),
+        layers.RandomZoom(height_factor=(-ADA_MAX_ZOOM, 0.0), width_factor=(-ADA_MAX_ZOOM, 0.0), seed=seed + 4),
+    ], name="adaptive_augmenter")
+
+
 # ---------------------------------------------------------------------------- training
 class Trainer:
     "Models, optimizers, the EMA generator and one compiled training step for a Recipe, on in-memory images."
@@ -211,14 +258,20 @@ class Trainer:
         self.opt_d = keras.optimizers.Adam(r.lr_d, beta_1=r.beta1, beta_2=r.beta2)
         self.opt_g.build(self.G.trainable_variables)
         self.opt_d.build(self.D.trainable_variables)
+        if r.loss in ("kerasio", "ada") and (r.r1 or r.diffaug or r.conditional):
+            raise ValueError(f"loss={r.loss!r} has its own training step: no r1, diffaug or conditional")
+        if r.loss == "ada":  # the augmentation probability p (reported as trainer.ada_p) and the augmenter
+            self.ada_p = tf.Variable(0.0, trainable=False, name="ada_p")
+            self.augmenter = build_ada_augmenter(r, seed)
         if r.ema:
             self.G_ema = build_generator(r)
-            self.G_ema.set_weights(self.G.get_weights())
+            if r.loss != "ada":  # GAN-ADA's EMA copy is a clone_model: its own random start, not G's weights
+                self.G_ema.set_weights(self.G.get_weights())
         else:
             self.G_ema = None
         self.step_count = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.steps = 0  # the same count in Python (no device sync to read it)
-        plain = self._step_kerasio if r.loss == "kerasio" else (lambda: self._step(False))
+        plain = {"kerasio": self._step_kerasio, "ada": self._step_ada}.get(r.loss, lambda: self._step(False))
         self._plain = tf.function(plain, jit_compile=r.xla)
         self._with_r1 = tf.function(lambda: self._step(True), jit_compile=r.xla) if r.r1 else None
 
@@ -261,12 +314,16 @@ class Trainer:
         self.opt_d.apply_gradients(zip(d_tape.gradient(d_loss, self.D.trainable_variables), self.D.trainable_variables))
         self.opt_g.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables), self.G.trainable_variables))
         self.step_count.assign_add(1)
-        if self.G_ema is not None:
-            t = tf.cast(self.step_count, tf.float32)
-            decay = tf.minimum(r.ema, (1.0 + t) / (10.0 + t)) if r.ema_warmup else tf.constant(r.ema)
-            for e, w in zip(self.G_ema.weights, self.G.weights):  # all weights, batch-norm statistics included
-                e.assign(decay * e + (1.0 - decay) * w)
+        self._update_ema()
         return d_loss, g_loss
+
+    def _update_ema(self):
+        if self.G_ema is None: return
+        r = self.r
+        t = tf.cast(self.step_count, tf.float32)
+        decay = tf.minimum(r.ema, (1.0 + t) / (10.0 + t)) if r.ema_warmup else tf.constant(r.ema)
+        for e, w in zip(self.G_ema.weights, self.G.weights):  # all weights, batch-norm statistics included
+            e.assign(decay * e + (1.0 - decay) * w)
 
     def _step_kerasio(self):
         "keras-io's train_step: the discriminator on [fake; real] with labels [1; 0] + noise, then the generator on new latents."
@@ -284,6 +341,39 @@ class Trainer:
             g_loss = bce(tf.zeros((b, 1)), self.D(self.G(self.rng.normal((b, r.latent_dim)), training=True), training=True))
         self.opt_g.apply_gradients(zip(tape.gradient(g_loss, self.G.trainable_variables), self.G.trainable_variables))
         self.step_count.assign_add(1)
+        return d_loss, g_loss
+
+    def _ada_augment(self, x):
+        "Each image replaced by its augmented version with probability p (GAN-ADA's AdaptiveAugmenter.call)."
+        augmented = self.augmenter(x, training=True)
+        return tf.where(self.rng.uniform((tf.shape(x)[0], 1, 1, 1)) < self.ada_p, augmented, x)
+
+    def _update_ada_p(self, real_logits):
+        "p <- clip(p + (accuracy on real - target) / integration_steps, 0, 1); accuracy = mean(0.5 (1 + sign(logit)))."
+        accuracy = tf.reduce_mean(0.5 * (1.0 + tf.sign(tf.cast(real_logits, tf.float32))))
+        self.ada_p.assign(tf.clip_by_value(self.ada_p + (accuracy - ADA_TARGET) / ADA_INTEGRATION_STEPS, 0.0, 1.0))
+
+    def _step_ada(self):
+        "GAN-ADA's train_step: augmented real and fake batches, separate D passes, both updates from one persistent tape."
+        r, b = self.r, self.r.batch
+        idx = self.rng.uniform((b,), 0, self.n, dtype=tf.int32)
+        real = self._ada_augment(tf.cast(tf.gather(self.images, idx), tf.float32) / 255.0)  # its images are in [0, 1]
+        bce = lambda labels, logits: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+        with tf.GradientTape(persistent=True) as tape:
+            fake = self._ada_augment(self.G(self.rng.normal((b, r.latent_dim)), training=True))  # gradients flow through
+            real_logits = self.D(real, training=True)
+            fake_logits = self.D(fake, training=True)
+            g_loss = bce(tf.ones_like(fake_logits), fake_logits)
+            d_loss = bce(tf.concat([tf.ones_like(real_logits), tf.zeros_like(fake_logits)], 0),
+                         tf.concat([real_logits, fake_logits], 0))
+        g_grads = tape.gradient(g_loss, self.G.trainable_variables)
+        d_grads = tape.gradient(d_loss, self.D.trainable_variables)
+        del tape
+        self.opt_g.apply_gradients(zip(g_grads, self.G.trainable_variables))
+        self.opt_d.apply_gradients(zip(d_grads, self.D.trainable_variables))
+        self._update_ada_p(real_logits)
+        self.step_count.assign_add(1)
+        self._update_ema()
         return d_loss, g_loss
 
     def step(self):

@@ -97,3 +97,53 @@ def test_tiny_run_prints_both_speeds_the_ratio_and_flops(tmp_path):
     saved = json.loads(out.read_text())
     assert [row["kind"] for row in saved["rows"]] == ["reference", "package"]
     assert saved["rows"][1]["vs_reference"] > 0 and saved["rows"][0]["per_image"] == 4 * 1_629_716_480 + 8 * 382_742_528
+
+
+def test_ada_peer_builds_trains_and_adapts_p():
+    "time_to_quality's peer 'ada' (keras-io's GAN-ADA): the published networks, a few finite steps, p's controller."
+    import dataclasses
+    import numpy as np
+    import tensorflow as tf
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import time_to_quality
+    import ttq_models as tm
+    assert "ada" in time_to_quality.PEERS and time_to_quality.is_peer("ada:batch=8")
+    published = tm.RECIPES["ada"]
+    assert (published.arch, published.loss, published.batch, published.latent_dim, published.lr_g, published.lr_d,
+            published.beta1, published.ema, published.ema_warmup, published.d_dropout, published.xla) == \
+        ("ada", "ada", 128, 64, 2e-4, 2e-4, 0.5, 0.99, False, 0.4, False)
+    r = dataclasses.replace(published, batch=8)
+    images = np.random.default_rng(0).integers(0, 256, (16, 64, 64, 3), dtype=np.uint8)
+    trainer = tm.Trainer(r, images, np.zeros(16, np.int64), seed=0)
+    # parameters by hand: BatchNormalization(scale=False) holds beta, moving mean and moving variance (3 per channel)
+    g = (64 * 4 * 4 * 128 + 3 * 4 * 4 * 128  # Dense (no bias) to 4x4x128, BN
+         + 3 * (4 * 4 * 128 * 128 + 3 * 128)  # three Conv2DTranspose 128 (no bias) + BN
+         + 4 * 4 * 128 * 3 + 3)  # Conv2DTranspose to 3 channels (with bias)
+    d = (4 * 4 * 3 * 128 + 3 * 128  # Conv2D 3 -> 128 (no bias), BN
+         + 3 * (4 * 4 * 128 * 128 + 3 * 128)  # three Conv2D 128 -> 128 (no bias) + BN
+         + 4 * 4 * 128 + 1)  # Dense 1 on the flattened 4x4x128
+    assert (trainer.G.count_params(), trainer.D.count_params()) == (g, d) == (930_947, 796_161)  # the example's summaries
+    assert trainer.sampler is trainer.G_ema and float(trainer.ada_p) == 0.0
+    for _ in range(3):
+        d_loss, g_loss = trainer.step()
+        assert np.isfinite(float(d_loss)) and np.isfinite(float(g_loss))
+    assert 0.0 <= float(trainer.ada_p) <= 3 * 0.15 / 1000 + 1e-7
+    z = tf.random.normal((5, 64))
+    for model in (trainer.sampler, trainer.G):
+        x = np.asarray(model(z, training=False))
+        assert x.shape == (5, 64, 64, 3) and x.min() >= 0.0 and x.max() <= 1.0
+    # p's integral controller: accuracy on real = mean(0.5 (1 + sign(logit))), target 0.85, 1000 integration steps
+    trainer.ada_p.assign(0.0)
+    trainer._update_ada_p(tf.fill((8, 1), 3.0))  # all real images judged real: accuracy 1 -> p up by 0.15/1000
+    assert float(trainer.ada_p) == pytest.approx(0.15 / 1000, abs=1e-7)
+    trainer._update_ada_p(tf.fill((8, 1), -3.0))  # accuracy 0 -> down by 0.85/1000, clipped at 0
+    assert float(trainer.ada_p) == 0.0
+    trainer.ada_p.assign(0.5)
+    trainer._update_ada_p(tf.constant([[1.0]] * 4 + [[-1.0]] * 4))  # accuracy 0.5 -> down by 0.35/1000
+    assert float(trainer.ada_p) == pytest.approx(0.5 - 0.35 / 1000, abs=1e-6)
+    # with p = 1 every fake is augmented, and the generator's gradients still flow through the augmentation
+    trainer.ada_p.assign(1.0)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(trainer.D(trainer._ada_augment(trainer.G(z, training=True)), training=True))
+    grads = tape.gradient(loss, trainer.G.trainable_variables)
+    assert all(v is not None for v in grads) and float(tf.linalg.global_norm(grads)) > 0
