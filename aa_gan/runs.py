@@ -15,7 +15,7 @@ import signal
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from .core import keras, tf, has_gpu, plural, CheckpointError, TrainingDiverged, Interrupted, RunFailed, RunLock, UserError, atomic_write
+from .core import keras, tf, has_gpu, plural, CheckpointError, TrainingDiverged, Interrupted, RunFailed, RunLock, UserError, atomic_write, shown_path
 from .config import TrainConfig, check_tf_config, collective_timeout, meet_cluster, resumed_dataset
 from .data import output_scale
 from .folders import cached_scan, check_moved_folder, dataset_class_names, is_folder_dataset, load_training_data
@@ -92,7 +92,7 @@ def _run(config: TrainConfig, recipe, out_dir: Path, verbose, callbacks, resume:
         initial_epoch, monitor.latents = meta["epoch"], meta.get("latents")
         data = data.skip(initial_epoch * steps)  # epoch k always trains on the same batches, resumed or not
         if chief: _truncate_history(out_dir / "history.csv", initial_epoch)
-        print(f"Resuming {out_dir} after epoch {initial_epoch} (checkpoint {meta['path']})")
+        print(f"Resuming {shown_path(out_dir)} after epoch {initial_epoch} (checkpoint {shown_path(meta['path'])})")
     if chief: config.save(out_dir / "run.json")
     stopper = StopOnSignal()
     writers = [monitor, *([keras.callbacks.TensorBoard(str(out_dir / "tensorboard"))] if config.tensorboard else []),

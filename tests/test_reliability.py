@@ -419,9 +419,9 @@ def test_permission_denied_on_out(unprivileged):
     before = tree_digest(base / "locked")
     err = one_line_error(aa_gan("train", "--dataset", base / "images", *DCGAN, "--out", base / "locked" / "run",
                                 prefix=prefix, env=env, cwd=base))
-    assert str(base / "locked") in err and "ermission" in err and "--out" in err, err
+    assert "--out locked/run" in err and "ermission" in err and str(base) not in err, err  # named relative to the working folder
     err = one_line_error(aa_gan("generate", "-n", 4, "--out", base / "locked" / "g.png", prefix=prefix, env=env, cwd=base))
-    assert str(base / "locked") in err and "ermission" in err and "--out" in err, err
+    assert "locked" in err and "ermission" in err and "--out" in err and str(base) not in err, err
     assert tree_digest(base / "locked") == before
 
 
