@@ -41,7 +41,7 @@ class TrainConfig:
     "Everything that defines a training run: `run.json` stores it, and `aa-gan train`'s options are made from its fields."
     dataset: str = option("fashion_mnist", "a standard dataset (fashion_mnist, mnist) or the path of a folder of images, searched recursively", metavar="NAME|FOLDER")
     model: str | None = option(None, "a recipe (fast and fast-cond, the recommended ones; bce, hinge, lsgan, wgan-gp, cgan, encdec, with +ema and/or +sn) or an architecture trained the original way (fashiongan, mnist, dcgan); see the 07_recipes notebook. Default: fashiongan for a standard dataset; for a folder, fast, or fast-cond when it has class sub-folders", metavar="RECIPE")
-    epochs: int = option(20, "passes over the data, each of --steps-per-epoch steps or the whole dataset")
+    epochs: int | None = option(None, "passes over the data, each of --steps-per-epoch steps or the whole dataset (default: 20; for a folder, as many as make about 10,000 steps, at least 20: stop it with Ctrl-C whenever the grids please you)")
     steps_per_epoch: int | None = option(None, "steps per epoch (default: the whole dataset)")
     batch_size: int | None = option(None, "images per step (default: the recipe's, 32 for fast and fast-cond, 128 for the others); with --strategy, the global batch over all devices")
     latent_dim: int | None = option(None, "length of the noise vector (default: 128, or the --init-from generator's)")
