@@ -12,8 +12,11 @@
    track (`NN_name`, except `00_core` and `90_cli`), then the engineering track (`00_core`, `NNa_name`, `90_cli`, and
    anything else), then the API reference: one page per module `aa_gan/*.py` with its `__all__`, signatures,
    docstrings and a table of the parameters documented docments-style (`x: int = 3,  # what x is`).
+   Each entry links to its source: the line in `aa_gan/NAME.py` on GitHub (settings.ini's git_url and branch) and the
+   section of the notebook that defines it; types are written as a reader writes them (`int | None`, `keras.Model`).
 3. `sphinx-build` writes the static site into `_site/` (MathJax is served from the site itself, so formulas render
-   offline).
+   offline; code cells get copy buttons); each notebook page's download button gives `_sources/NAME.ipynb`, the
+   notebook itself from `nbs/`.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ import shutil
 import subprocess
 import sys
 import time
+import types
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,8 +261,72 @@ def _md_cell(text) -> str:
 
 
 def _anno(a) -> str:
+    "An annotation as a reader writes it: `int | None` (never `NoneType` or `Optional[...]`), `keras.Model` (not `keras.src...`)."
     if a is inspect.Parameter.empty or a is None: return ""
-    return a.__name__ if isinstance(a, type) else str(a).replace("typing.", "")
+    return _type_name(a)
+
+
+def _type_name(a) -> str:
+    if a is None or a is type(None): return "None"
+    if a is Ellipsis: return "..."
+    if isinstance(a, str): return _public_names(a)  # a string annotation (a forward reference), as written
+    if isinstance(a, typing.ForwardRef): return _public_names(a.__forward_arg__)
+    if isinstance(a, (list, tuple)): return "[" + ", ".join(_type_name(x) for x in a) + "]"  # Callable's argument list
+    origin, args = typing.get_origin(a), typing.get_args(a)
+    if origin in (typing.Union, types.UnionType):  # X | None and Optional[X] alike: None last
+        return " | ".join([_type_name(x) for x in args if x is not type(None)] + (["None"] if type(None) in args else []))
+    if origin is typing.Literal: return f"Literal[{', '.join(map(repr, args))}]"
+    if origin is not None:
+        base = _type_name(origin) if isinstance(origin, type) else _public_names(str(origin))
+        return f"{base}[{', '.join(_type_name(x) for x in args)}]" if args else base
+    if isinstance(a, type): return _class_name(a)
+    return _public_names(str(a))
+
+
+_KERAS_PUBLIC = ("keras", "keras.layers", "keras.models", "keras.optimizers", "keras.losses", "keras.metrics",
+                 "keras.callbacks", "keras.initializers", "keras.random", "keras.ops", "keras.regularizers",
+                 "keras.constraints", "keras.saving", "keras.utils", "keras.mixed_precision")
+
+
+def _keras_public(cls) -> str | None:
+    "`keras.Model` for keras.src.models.model.Model: the first public keras module that exports the very class."
+    for m in _KERAS_PUBLIC:
+        try: mod = importlib.import_module(m)
+        except Exception: continue
+        if getattr(mod, cls.__name__, None) is cls: return f"{m}.{cls.__name__}"
+    return None
+
+
+def _class_name(cls) -> str:
+    "A class by its public name: builtins and typing bare, `keras.Model`, `tf.Tensor`, `np.ndarray`, else module.name."
+    mod, name = getattr(cls, "__module__", "") or "", getattr(cls, "__qualname__", cls.__name__)
+    if cls in (types.FunctionType, types.BuiltinFunctionType, types.MethodType): return "Callable"
+    if mod in ("builtins", "typing", "collections.abc", "types"): return name
+    if mod == "keras" or mod.startswith("keras."): return _keras_public(cls) or name
+    if mod.startswith("tensorflow"):
+        api = vars(cls).get("_tf_api_names") or ()
+        return f"tf.{api[0]}" if api else name
+    if mod == "numpy" or mod.startswith("numpy."):
+        import numpy
+        return f"np.{cls.__name__}" if getattr(numpy, cls.__name__, None) is cls else name
+    return f"{mod}.{name}"
+
+
+def _public_names(text: str) -> str:
+    "Names inside text (a string annotation, a repr) made public: no `typing.`, no `NoneType`, no `keras.src.` paths."
+    text = re.sub(r"\btyping\.", "", str(text)).replace("NoneType", "None")
+    def keras(m):
+        try: obj = importlib.import_module(m.group(1))
+        except Exception: obj = None
+        cls = getattr(obj, m.group(2), None)
+        return (_keras_public(cls) if isinstance(cls, type) else None) or f"keras.{m.group(2)}"
+    return re.sub(r"\b(keras\.src(?:\.\w+)*)\.(\w+)", keras, text)
+
+
+def _shown_default(d) -> str:
+    "A default value as code: a class or function by its name, no memory addresses, public names."
+    if inspect.isclass(d) or inspect.isfunction(d) or inspect.isbuiltin(d): return d.__name__
+    return _public_names(re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(d)))
 
 
 def _code(text: str) -> str:
@@ -265,8 +334,13 @@ def _code(text: str) -> str:
     return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
-class _Name(str):
-    def __repr__(self): return str(self)
+def _param(p: inspect.Parameter) -> str:
+    "`name: type = default` (`*args`, `**kwargs`), types by their public names."
+    out = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+    anno = _anno(p.annotation)
+    if anno: out += f": {anno}"
+    if p.default is not p.empty: out += (" = " if anno else "=") + _shown_default(p.default)
+    return out
 
 
 def signature(name: str, obj, method: bool = False) -> str:
@@ -275,13 +349,13 @@ def signature(name: str, obj, method: bool = False) -> str:
     except (TypeError, ValueError): return name
     if method and sig.parameters and next(iter(sig.parameters)) in ("self", "cls"):
         sig = sig.replace(parameters=list(sig.parameters.values())[1:])
-    if inspect.isclass(obj) or sig.return_annotation is None: sig = sig.replace(return_annotation=inspect.Signature.empty)
-    def shown(p):  # a class or function default as its name, not its <class ...> repr
-        d = p.default
-        if d is not p.empty and (inspect.isclass(d) or inspect.isfunction(d) or inspect.isbuiltin(d)): p = p.replace(default=_Name(d.__name__))
-        return re.sub(r" at 0x[0-9a-fA-F]+>", ">", str(p))  # no memory addresses
-    params = [shown(p) for p in sig.parameters.values()]
-    ret = "" if sig.return_annotation is inspect.Signature.empty else f" -> {_anno(sig.return_annotation)}"
+    params, kinds = [], [p.kind for p in sig.parameters.values()]
+    for i, p in enumerate(sig.parameters.values()):  # the `/` and `*` markers, as inspect writes them
+        if p.kind is p.KEYWORD_ONLY and p.VAR_POSITIONAL not in kinds and p.KEYWORD_ONLY not in kinds[:i]: params.append("*")
+        params.append(_param(p))
+        if p.kind is p.POSITIONAL_ONLY and (i + 1 == len(kinds) or kinds[i + 1] is not p.POSITIONAL_ONLY): params.append("/")
+    ret = "" if inspect.isclass(obj) else _anno(sig.return_annotation)
+    ret = f" -> {ret}" if ret else ""
     one = f"{name}({', '.join(params)}){ret}"
     return one if len(one) <= 72 else f"{name}(\n" + "".join(f"    {p},\n" for p in params) + f"){ret}"
 
@@ -306,9 +380,12 @@ def param_table(obj) -> str:
         kind = info.get("kind")
         shown = {inspect.Parameter.VAR_POSITIONAL: "*" + name, inspect.Parameter.VAR_KEYWORD: "**" + name}.get(kind, name)
         default = info.get("default", inspect.Parameter.empty)
+        anno = info.get("anno")
+        # docments types an unannotated parameter by its default's type: a default of None says nothing of the type
+        anno = "" if anno is type(None) and default is None else _anno(anno)
         rows.append("| " + " | ".join([
-            _code(shown), _md_cell(_code(_anno(info.get("anno"))) if _anno(info.get("anno")) else ""),
-            _md_cell(_code(re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(default))) if default is not inspect.Parameter.empty else ""),
+            _code(shown), _md_cell(_code(anno) if anno else ""),
+            _md_cell(_code(_shown_default(default)) if default is not inspect.Parameter.empty else ""),
             _md_cell(md_escape(info.get("docment") or helps.get(name) or ""))]) + " |")
     out = ""
     if rows and any(not r.endswith("|  |") for r in rows):  # a table only where some parameter is described
@@ -337,6 +414,111 @@ def _own_methods(cls):
             yield name, member, "method"
 
 
+def settings() -> dict:
+    "settings.ini's [DEFAULT] section (git_url, branch...)."
+    import configparser
+    cfg = configparser.ConfigParser(); cfg.read(ROOT / "settings.ini")
+    return dict(cfg.defaults())
+
+
+NB_MARK = re.compile(r"^# %% (?:\.\./)*nbs/(?P<stem>[^/\s]+)\.ipynb(?:\s+#?(?P<cell>\S+))?")
+
+
+def source_line(obj, name: str, modfile: Path) -> tuple[Path, int] | None:
+    """(the library file, the 1-based line) where `name` is defined: inspect's answer for a class or function defined
+    under that name, else the line `NAME = ...` of the module (a value, an alias, a function a factory made:
+    `positive_int = _whole_number(1, ...)`), else wherever inspect finds the object."""
+    found = None
+    try:
+        target = inspect.unwrap(obj) if callable(obj) else obj
+        if inspect.isclass(target) or inspect.isfunction(target):
+            found = Path(inspect.getsourcefile(target)).resolve(), inspect.getsourcelines(target)[1]
+            if target.__name__ == name and "<locals>" not in target.__qualname__: return found
+    except (TypeError, OSError):
+        pass
+    try: lines = modfile.read_text(encoding="utf-8").splitlines()
+    except OSError: return found
+    assigned = _assignment(name)
+    for i, line in enumerate(lines, 1):
+        if assigned.match(line): return modfile.resolve(), i
+    return found
+
+
+def _assignment(name: str) -> re.Pattern:
+    "A line assigning `name` at the top level: `NAME = ...`, `NAME: type = ...`, `A, NAME = ...`."
+    n = re.escape(name)
+    return re.compile(rf"^(?:\w+\s*,\s*)*{n}\s*(?:,\s*\w+\s*)*(?::[^=]*)?=(?!=)", re.M)
+
+
+def _heading_slug(line: str) -> str:
+    "The anchor MyST gives a markdown heading line, GitHub style: '## `load_dataset`: the pipeline' -> load_dataset-the-pipeline."
+    text = re.sub(r"^#+\s+", "", line.strip()).strip()
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: their text
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*)", "", text)
+    try:
+        from myst_parser.slugs import github_slugify
+    except ImportError:
+        def github_slugify(t): return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", t.lower().replace(" ", "-"))
+    return github_slugify(text)
+
+
+def notebook_anchor(nb: dict, cell_id: str | None, name: str) -> str:
+    """The section of the notebook's page where `name` is defined: MyST's anchor of the last heading (levels 2-3, in a
+    cell the page shows) above its cell, the cell found by id or by `def name`/`class name`/`name =`; '' when there is
+    none (then the link goes to the page)."""
+    cells = nb.get("cells", [])
+    at = next((i for i, c in enumerate(cells) if cell_id and c.get("id") == cell_id), None)
+    if at is None:
+        pattern = re.compile(rf"^(?:def|class|async def)\s+{re.escape(name)}\b", re.M)
+        at = next((i for i, c in enumerate(cells) if c.get("cell_type") == "code" and
+                   (pattern.search(cell_source(c)) or _assignment(name).search(cell_source(c)))), None)
+    if at is None: return ""
+    headings = []  # (cell index, heading line) of the headings the page shows
+    for i, c in enumerate(cells):
+        if c.get("cell_type") != "markdown" or prepare_cell(c) is None: continue
+        fenced = False
+        for line in cell_source(c).splitlines():
+            if FENCE.match(line): fenced = not fenced
+            elif not fenced and re.match(r"^#{1,3}\s", line): headings.append((i, line))
+    slugs, seen = [], set()  # MyST's slugs: a repeated one gets -1, -2...
+    for _, h in headings:
+        slug = _heading_slug(h)
+        if slug and slug in seen:
+            k = 1
+            while f"{slug}-{k}" in seen: k += 1
+            slug = f"{slug}-{k}"
+        if slug: seen.add(slug)
+        slugs.append(slug)
+    before = [(h, slug) for (i, h), slug in zip(headings, slugs) if i < at]
+    if not before or re.match(r"^#\s", before[-1][0]): return ""  # none, or the title: the page itself
+    return before[-1][1]
+
+
+def source_links(obj, name: str, modname: str, source_nb: str | None, cfg: dict | None = None) -> str:
+    """nbdev's "source" link under an API entry: the line in the library's file on GitHub
+    (`{git_url}/blob/{branch}/aa_gan/{module}.py#L{n}`), and the notebook that defines it (its section, where known)."""
+    cfg = settings() if cfg is None else cfg
+    modfile = PKG / f"{modname}.py"
+    found = source_line(obj, name, modfile)
+    links = []
+    stem, cell = source_nb, None
+    if found and found[0].is_relative_to(ROOT.resolve()):
+        path, n = found
+        rel = path.relative_to(ROOT.resolve()).as_posix()
+        git_url, branch = cfg.get("git_url", "").rstrip("/"), cfg.get("branch", "main")
+        if git_url: links.append(f"[source]({git_url}/blob/{branch}/{rel}#L{n})")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line in reversed(lines[:n]):  # the cell marker nbdev wrote above the definition: `# %% ../nbs/01_data.ipynb #id`
+            m = NB_MARK.match(line)
+            if m: stem, cell = m.group("stem"), m.group("cell"); break
+    if stem and (NBS / f"{stem}.ipynb").is_file() and not stem.startswith("_"):
+        slug = notebook_anchor(read_nb(NBS / f"{stem}.ipynb"), cell, name)
+        links.append(f"notebook [`{stem}`](../{stem}.ipynb{'#' + slug if slug else ''})")
+    if not links: return ""
+    return "\n".join([":::{container} api-source", " · ".join(links), ":::", ""])
+
+
 def api_page(modname: str, source_nb: str | None) -> str:
     "The markdown of one module's API page: everything in its `__all__`, with signatures, docstrings and parameters."
     full = f"aa_gan.{modname}"
@@ -350,11 +532,13 @@ def api_page(modname: str, source_nb: str | None) -> str:
         lines += [f"*Made from the notebook [`{source_nb}`](../{source_nb}.ipynb); the notebook explains and tests it.*", ""]
     names = list(getattr(mod, "__all__", []))
     if not names: lines += ["This module exports nothing.", ""]
+    cfg = settings()
     for name in names:
         obj = getattr(mod, name, None)
+        src = source_links(obj, name, modname, source_nb, cfg)
         if inspect.isclass(obj):
             bases = [b.__name__ for b in obj.__bases__ if b is not object]
-            lines += [f"## {name}", "", "```python", "class " + signature(name, obj) + (f"  # ({', '.join(bases)})" if bases else ""),
+            lines += [f"## {name}", "", src, "```python", "class " + signature(name, obj) + (f"  # ({', '.join(bases)})" if bases else ""),
                       "```", "", _doc(obj), "", param_table(obj)]
             for mname, member, kind in _own_methods(obj):
                 if not _doc(member): continue
@@ -365,11 +549,11 @@ def api_page(modname: str, source_nb: str | None) -> str:
                 else:
                     lines += ["```python", signature(head, member, method=True), "```", "", _doc(member), "", param_table(member)]
         elif callable(obj):
-            lines += [f"## {name}", "", "```python", signature(name, obj), "```", "", _doc(obj), "", param_table(obj)]
+            lines += [f"## {name}", "", src, "```python", signature(name, obj), "```", "", _doc(obj), "", param_table(obj)]
         else:
-            shown = re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(obj))  # no memory addresses
+            shown = _public_names(re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(obj)))  # no memory addresses
             shown = shown if len(shown) <= 300 else shown[:300] + " ..."
-            lines += [f"## {name}", "", "```python", f"{name} = {shown}", "```", ""]
+            lines += [f"## {name}", "", src, "```python", f"{name} = {shown}", "```", ""]
             if type(obj).__doc__ and not isinstance(obj, (str, int, float, tuple, list, dict, set, bool)):
                 lines += [f"*An instance of `{type(obj).__name__}`.*", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -424,6 +608,18 @@ def prepare_sources(src: Path = SRC, static: Path = STATIC, quiet: bool = False)
     return order
 
 
+def offer_notebooks(out: Path, nbs: Path = NBS) -> list[str]:
+    """The notebook each page offers for download (the theme's button -> `_sources/NAME.ipynb`): the notebook itself
+    from `nbs/`, every cell and stored output, the one to run, rather than the copy prepared for the page (which lacks
+    the hidden cells it may need). Returns the names placed."""
+    placed = []
+    for stem in notebook_stems(nbs):
+        dest = out / "_sources" / f"{stem}.ipynb"
+        if dest.is_file():  # Sphinx put the page's copy there: the page has the button
+            shutil.copy2(nbs / f"{stem}.ipynb", dest); placed.append(stem)
+    return placed
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(SITE), help="where the site goes (default: _site/)")
@@ -439,6 +635,7 @@ def main(argv=None):
     if r.returncode: sys.exit(f"docs/make_site.py: sphinx-build failed ({r.returncode})")
     shutil.rmtree(out, ignore_errors=True)
     shutil.move(str(html), str(out))
+    offer_notebooks(out)
     if (out / "_sources").is_dir() and not any((out / "_sources").iterdir()): (out / "_sources").rmdir()
     (out / ".nojekyll").touch()  # GitHub Pages: serve the _static/ folders as they are
     print(f"docs/make_site.py: {len(order)} pages in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/ "
