@@ -62,7 +62,7 @@ class TrainConfig:
     g_lr: float | None = option(None, "the generator's Adam learning rate (default: the recipe's, 2e-4 for fast)", flag="--g-lr", metavar="LR")
     d_lr: float | None = option(None, "the discriminator's Adam learning rate (default: the recipe's)", flag="--d-lr", metavar="LR")
     ema: float | None = option(None, "decay of the exponential moving average of the generator that draws, e.g. 0.999; 0 turns it off (default: the recipe's)", metavar="DECAY")
-    augment: str | None = option(None, "DiffAugment of every image the discriminator sees: color, translation, cutout (comma-separated) or none (default: all three for a folder of fewer than 10,000 images, none otherwise)", metavar="POLICY")
+    augment: str | None = option(None, "DiffAugment of every image the discriminator sees: color, translation, cutout (comma-separated) or none (default: color,translation for a folder of fewer than 10,000 images, none otherwise)", metavar="POLICY")
     r1: float | None = option(None, "weight gamma of the R1 penalty on real images, applied every 16 steps (StyleGAN2's lazy R1; e.g. 0.1); 0 turns it off (default: the recipe's)", metavar="GAMMA")
     augment_p: float = option(1.0, "the probability of each augmentation per image: 1 is DiffAugment, lower is weaker", metavar="P")
     precision: str = option("auto", "compute precision: auto (the fastest on this machine, by a short timed trial remembered per machine and model; see 04b_speed), float32, bfloat16 (CPUs with AVX-512 BF16 or AMX), float16 (GPUs)", choices=("auto", "float32", "bfloat16", "float16"))
@@ -269,7 +269,7 @@ def meet_cluster(timeout: float):
 
 # %% ../nbs/00a_config.ipynb #0563423d
 POLICIES = ("color", "translation", "cutout")  # DiffAugment's transforms (03b_augment), in the order they are applied
-DEFAULT_POLICY = "color,translation,cutout"  # DiffAugment's choice for small datasets
+DEFAULT_POLICY = "color,translation"  # the package's choice for small datasets: DiffAugment's without cutout, whose squares leak at p=1 (13_comparison)
 
 def check_policy(policy) -> tuple:
     "The transforms a policy names ('color,translation,cutout'; '' or 'none': none), checked."

@@ -96,7 +96,7 @@ def test_unknown_augment_policy(tmp_path, no_tf):
     images = image_folder(tmp_path / "images")
     before = tree_digest(images)
     err = one_line_error(aa_gan("train", "--dataset", images, *DCGAN, "--augment", "color,flip", "--out", tmp_path / "run", env=no_tf))
-    assert "Unknown augmentation 'flip'" in err and "--augment color,translation,cutout" in err, err
+    assert "Unknown augmentation 'flip'" in err and "--augment color,translation" in err, err
     assert tree_digest(images) == before and not (tmp_path / "run").exists()
 
 

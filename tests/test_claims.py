@@ -140,3 +140,49 @@ def test_the_checks_can_fail():
     lines = markdown_lines(QUALITY_TABLE_NB)
     assert len(missing_ttq_rows(lines, moved)) == 1  # a re-measured FID the notebook's table does not show
     assert missing_ttq_rows([], src) == ttq_table_rows(src)  # a table that disappeared
+
+
+def _ablation() -> dict:
+    return json.loads((ROOT / "images" / "ttq" / "colour64_ablation.json").read_text())["contenders"]
+
+
+def _pair(c: dict, key: str, digits: int) -> tuple:
+    return tuple(f"{c['seeds'][s][key]:.{digits}f}" for s in ("0", "1"))
+
+
+ABLATION_CLAIMS = {  # (notebook, pattern, the contenders whose two seeds' FID and recall it states: new, old)
+    "13's summary of the winner": ("nbs/13_comparison.ipynb",
+        r"FID (?P<f0>\d+\.\d+) and (?P<f1>\d+\.\d+) against (?P<g0>\d+\.\d+) and (?P<g1>\d+\.\d+), recall (?P<r0>\d+\.\d+) and (?P<r1>\d+\.\d+) "
+        r"against (?P<q0>\d+\.\d+) and (?P<q1>\d+\.\d+)", "fast-condpresize__augment-colorptranslation_r1-0.1"),
+    "03b's reason to leave cutout out": ("nbs/03b_augment.ipynb",
+        r"\(FID (?P<f0>\d+\.\d+) and (?P<f1>\d+\.\d+) against (?P<g0>\d+\.\d+) and (?P<g1>\d+\.\d+); recall (?P<r0>\d+\.\d+) and (?P<r1>\d+\.\d+) "
+        r"against (?P<q0>\d+\.\d+) and (?P<q1>\d+\.\d+)\)", "fast-cond__augment-colorptranslation"),
+}
+
+
+def ablation_contradictions(texts: dict, contenders: dict) -> list:
+    "Every number of the colour ablation stated in prose that its JSON contradicts, and every table row missing from 13."
+    found = []
+    for name, (place, pattern, new) in ABLATION_CLAIMS.items():
+        m = re.search(pattern, texts.get(place, ""))
+        if not m: found.append(f"{place}: {name}: stated nowhere"); continue
+        want = dict(zip(("f0", "f1"), _pair(contenders[new], "fid", 1))) | dict(zip(("g0", "g1"), _pair(contenders["fast-cond"], "fid", 1)))
+        want |= dict(zip(("r0", "r1"), _pair(contenders[new], "recall", 2))) | dict(zip(("q0", "q1"), _pair(contenders["fast-cond"], "recall", 2)))
+        found += [f"{place}: {name}: states {k} {v}, the JSON says {want[k]}" for k, v in m.groupdict().items() if v != want[k]]
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from colour_ablation import table
+    rows = [r for r in table({"contenders": contenders})[2:]]
+    found += [f"nbs/13_comparison.ipynb: ablation row missing: {r}" for r in rows if " ".join(r.split()) not in texts["nbs/13_comparison.ipynb"]]
+    return found
+
+
+def test_colour_ablation_numbers_are_its_json():
+    assert ablation_contradictions(texts(), _ablation()) == []
+
+
+def test_colour_ablation_checks_can_fail():
+    moved = json.loads(json.dumps(_ablation()))
+    moved["fast-cond"]["seeds"]["0"]["fid"] += 1.0  # the old default re-measured: every statement of it is stale
+    found = ablation_contradictions(texts(), moved)
+    assert any("states g0" in p for p in found) and any("row missing" in p for p in found), found

@@ -156,7 +156,7 @@ def test_a_run_checks_each_file_once_then_never(folder, cache, monkeypatch, caps
     real_open = folders.Image.open
     monkeypatch.setattr(folders.Image, "open", lambda p, *a, **k: opened.append(Path(p).name) or real_open(p, *a, **k))
     config = _chosen(TrainConfig(dataset=str(folder)).checked())
-    assert (config.model, config.image_size, config.channels) == ("fast-cond", 32, 3)
+    assert (config.model, config.image_size, config.channels, config.r1) == ("fast-cond+resize", 32, 3, 0.1)
     assert "--image-size 32 (most images are smaller than 64 pixels)" in capsys.readouterr().out
     data, steps = load_training_data(str(folder), (config.image_size, config.image_size, config.channels), "-1,1", 4,
                                      class_names=["cats", "dogs"])

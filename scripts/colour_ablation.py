@@ -1,0 +1,81 @@
+"""The colour ablation of 13_comparison: score each contender's last checkpoint (two seeds) and write the table.
+
+Each contender was trained first by time_to_quality.py, one process per seed, one thread each, on CPU time:
+  AA_GAN_AUTO_PRECISION=bfloat16 python scripts/time_to_quality.py --dataset runs/colour/emoji64 --image-size 64 \\
+      --contenders fast-cond fast-cond:augment=color+translation fast-cond:augment_p=0.5 \\
+      fast-cond+resize:augment=color+translation fast-cond+resize:augment=color+translation,r1=0.1 \\
+      --times 4 8 12 --threads 1 --clock cpu --no-xla --seed SEED --train-only --out RUNS/sSEED
+Then this script scores the 12-minute generators the package's way (`evaluate_generator`, 2,000 generated against 2,000
+of the folder's images, the emoji classifier) and writes images/ttq/colour64_ablation.json and .md:
+  python scripts/colour_ablation.py RUNS          (RUNS/s0 and RUNS/s1 hold the contenders' folders)
+"""
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "images" / "ttq" / "colour64_ablation"
+DATASET, MINUTES, N = "runs/colour/emoji64", 12, 2000
+CHANGES = {  # contender folder (time_to_quality's name for it): (its spec, what it changes)
+    "fast-cond": ("fast-cond", "none (the earlier default: color, translation, cutout at p = 1)"),
+    "fast-cond__augment-colorptranslation": ("fast-cond:augment=color+translation", "no cutout: `--augment color,translation`"),
+    "fast-cond__augment_p-0.5": ("fast-cond:augment_p=0.5", "all three at p = 0.5: `--augment-p 0.5`"),
+    "fast-condpresize__augment-colorptranslation": ("fast-cond+resize:augment=color+translation",
+                                                    "no cutout, resize-convolution generator: `--model fast-cond+resize`"),
+    "fast-condpresize__augment-colorptranslation_r1-0.1": ("fast-cond+resize:augment=color+translation,r1=0.1",
+                                                           "no cutout, resize generator, lazy R1 0.1: `+resize --r1 0.1` (the new default)"),
+}
+
+
+def table(result: dict) -> list:
+    "The markdown rows of the result: FID, recall and precision of both seeds, and the training speed."
+    rows = ["| change | FID (seeds 0 / 1) | recall | precision | images/s |", "|---|---|---|---|---|"]
+    for c in result["contenders"].values():
+        a, b = c["seeds"]["0"], c["seeds"]["1"]
+        rows.append(f"| {c['change']} | {a['fid']:.1f} / {b['fid']:.1f} | {a['recall']:.2f} / {b['recall']:.2f} | "
+                    f"{a['precision']:.2f} / {b['precision']:.2f} | {a['images_per_s']:.0f} |")
+    return rows
+
+
+def main(runs: Path):
+    from aa_gan.evaluation import evaluate_generator
+    old = json.loads(OUT.with_suffix(".json").read_text()) if OUT.with_suffix(".json").exists() else {"contenders": {}}
+    contenders = {}
+    for name, (spec, change) in CHANGES.items():
+        seeds = {}
+        for seed in (0, 1):
+            folder = runs / f"s{seed}" / name
+            ck = next(c for c in json.loads((folder / "train.json").read_text())["checkpoints"] if c["minutes"] == MINUTES)
+            kept = old["contenders"].get(name, {}).get("seeds", {}).get(str(seed))
+            m = kept or evaluate_generator(str(folder / ck["file"]), dataset=DATASET, n=N, seed=seed, extractor="domain")
+            seeds[str(seed)] = {k: m.get(k) for k in ("fid", "precision", "recall", "swd")} | {
+                "steps": ck["steps"], "images_per_s": ck["images_per_s"]}
+            print(name, seed, seeds[str(seed)], flush=True)
+        contenders[name] = {"spec": spec, "change": change, "seeds": seeds}
+    result = {"what": f"fast-cond on the 3,641 emoji at 64x64, {MINUTES} CPU-minutes each on one thread (--threads 1 --clock cpu), "
+                      f"bfloat16, no XLA; scored by evaluate_generator against {N:,} of the folder's images with the emoji classifier",
+              "machine": "Intel Xeon with AMX, 2 cores, the two seeds' runs side by side", "command": __doc__.strip(),
+              "contenders": contenders}
+    OUT.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    OUT.with_suffix(".md").write_text("\n".join(table(result)) + "\n")
+    print("\n".join(table(result)))
+
+
+def samples(runs: Path, path=OUT.parent / "colour64_ablation_samples.png", n: int = 16):
+    "One row of `n` pictures per contender (seed 0, the same latents): what the table's numbers look like."
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from aa_gan.gan import generate, load_model
+    fig, axes = plt.subplots(len(CHANGES), 1, figsize=(n * 0.8, len(CHANGES) * 1.15))
+    for ax, (name, (spec, change)) in zip(axes, CHANGES.items()):
+        x = generate(load_model(runs / "s0" / name / f"gen_{MINUTES}min.keras"), n, seed=7)
+        ax.imshow(np.concatenate(list(np.clip((x + 1) / 2, 0, 1)), axis=1)); ax.set_xticks([]); ax.set_yticks([])
+        ax.set_title(change.replace("`", ""), fontsize=9, loc="left")
+    fig.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
+    samples(Path(sys.argv[1]))
