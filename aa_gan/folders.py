@@ -361,7 +361,7 @@ def load_image_folder(
                              f"directly in {folder} (e.g. {loose[0]}). Move them into class sub-folders, or use with_labels=False.")
         classes = sorted({t[0] for t in tops})
         labels = [classes.index(t[0]) for t in tops]
-    if verbose: print(f"{folder}: {_folder_summary(good, classes, image_size, channels, fit)}{_how(decoded)}")
+    if verbose: print(f"{shown_path(folder)}: {_folder_summary(good, classes, image_size, channels, fit)}{_how(decoded)}")
 
     if cache:  # the decoded array is the data: an epoch costs training only
         ds = tf.data.Dataset.from_tensor_slices(decoded.images[:len(good)])
