@@ -217,14 +217,18 @@ class GAN(keras.Model):
 
     def discriminator_loss(self, real, fake, labels):
         "The discriminator's loss on real images and fakes (plus the gradient penalty, if any)."
-        real_out, fake_out = self._judge(real, labels), self._judge(fake, labels)
+        seen = self._augmented(real)  # the real images as the discriminator sees them: R1 below is taken at these very images
+        real_out = tf.cast(self.discriminator(self._with_labels(seen, labels), training=True), tf.float32)
+        fake_out = self._judge(fake, labels)
         loss = average_loss(self.gan_loss.discriminator(real_out, fake_out, self._label_noise(tf.shape(real)[0])))
         if self.gp_weight:
             penalty = gradient_penalty(self.discriminator, real, fake, self.seed_generator, labels=labels)
             loss += self.gp_weight * penalty / tf.distribute.get_strategy().num_replicas_in_sync
-        if self.r1:  # lazy regularisation (Karras et al. 2020, StyleGAN2): every R1_EVERY steps, R1_EVERY times as strong
+        if self.r1 and getattr(self, "jit_compile", False):  # XLA cannot differentiate a tf.cond that holds a gradient: every step
+            loss += 0.5 * self.r1 * r1_penalty(self.discriminator, seen, labels) / tf.distribute.get_strategy().num_replicas_in_sync
+        elif self.r1:  # lazy regularisation (Karras et al. 2020, StyleGAN2): every R1_EVERY steps, R1_EVERY times as strong
             due = self.d_optimizer.iterations % R1_EVERY == 0
-            penalty = tf.cond(due, lambda: r1_penalty(self.discriminator, self._augmented(real), labels), lambda: 0.0)
+            penalty = tf.cond(due, lambda: r1_penalty(self.discriminator, seen, labels, training=False), lambda: tf.constant(0.0))
             loss += 0.5 * self.r1 * R1_EVERY * penalty / tf.distribute.get_strategy().num_replicas_in_sync
         return loss
 
