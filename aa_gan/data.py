@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from .core import DatasetUnavailableError, atomic_path, tf, keras
+from .core import DatasetUnavailableError, atomic_path, shown_path, tf, keras
 
 # %% ../nbs/01_data.ipynb #6b486a20
 SCALES = {"0,1": (1 / 255.0, 0.0), "-1,1": (2 / 255.0, -1.0)}  # pixel range -> (multiply, add) from uint8
@@ -212,7 +212,7 @@ def _tfds_dataset(name, split, data_dir):
     import tensorflow_datasets as tfds  # imported here: it is slow to import and not always needed
     logging.getLogger("absl").setLevel(logging.ERROR)  # tfds warns about folders it is about to create
     builder = tfds.builder(name, data_dir=data_dir)
-    how = "tensorflow-datasets ({})".format(builder.data_dir)
+    how = f"tensorflow-datasets ({shown_path(builder.data_dir)})"
     if not builder.is_prepared():
         src = _debian_fashion_mnist_dir()
         if name == "fashion_mnist" and all((src / f).exists() for f in FASHION_MNIST_SHA256):
@@ -225,7 +225,7 @@ def _tfds_dataset(name, split, data_dir):
             how = f"tensorflow-datasets, prepared offline from {src} (SHA-256 verified against upstream)"
         elif _can_reach(*_DOWNLOAD_HOSTS[name]):
             builder.download_and_prepare()
-            how = f"tensorflow-datasets, downloaded to {builder.data_dir}"
+            how = f"tensorflow-datasets, downloaded to {shown_path(builder.data_dir)}"
         else:
             raise DatasetUnavailableError(_unavailable_message(name, split))
     ds = builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
