@@ -40,9 +40,12 @@ def test_a_failure_leaves_no_folder(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(font="/nowhere/NotoColorEmoji.ttf"), "No emoji font at /nowhere/NotoColorEmoji.ttf: install Debian's packages "
-                                               "fonts-noto-color-emoji and unicode-data"),
-    (dict(emoji_test="/nowhere/emoji-test.txt"), "apt-get install fonts-noto-color-emoji unicode-data"),
+    (dict(font="/nowhere/NotoColorEmoji.ttf"), "No emoji font at /nowhere/NotoColorEmoji.ttf: on Debian, apt-get install "
+                                               "fonts-noto-color-emoji unicode-data; elsewhere download "
+                                               "https://github.com/googlefonts/noto-emoji/raw/main/fonts/NotoColorEmoji.ttf "
+                                               "and pass font= its path."),
+    (dict(emoji_test="/nowhere/emoji-test.txt"), "elsewhere download https://unicode.org/Public/emoji/latest/emoji-test.txt "
+                                                 "and pass emoji_test= its path."),
     (dict(size=0), "size must be a positive number of pixels"),
 ])
 def test_what_is_missing_is_said_in_one_line(tmp_path, kwargs, message):
