@@ -56,7 +56,7 @@ def diff_augment(
 ):
     "DiffAugment: the policy's random, differentiable transforms of a batch, for everything the discriminator sees."
     if not 0.0 <= p <= 1.0: raise ValueError(f"The augmentation strength p must be in [0, 1], got {p!r}.")
-    x = images
+    x = keras.ops.cast(images, "float32")  # a generator under mixed precision may hand over bfloat16 or float16 images
     for name in check_policy(policy):
         x = _maybe(AUGMENTS[name](x, seed), x, p, seed)
     return x

@@ -235,7 +235,7 @@ class GAN(keras.Model):
     def generator_loss(self, real, labels, batch):
         "The generator's loss on fresh fakes, and a dict of other values to report (none here)."
         fake = self.generator(self._with_labels(self.sample_latents(batch), labels), training=True)
-        return average_loss(self.gan_loss.generator(self._judge(fake, labels, training=False))), {}
+        return average_loss(self.gan_loss.generator(self._judge(fake, labels))), {}  # judged as in the discriminator's move
 
     @staticmethod
     def _apply(optimizer, tape, loss, variables):

@@ -63,7 +63,7 @@ class EncoderDecoderGAN(GAN):
         recon = tf.cast(self.generator(codes, training=True), tf.float32)
         fake = self.generator(self.sample_latents(batch), training=True)
         g = self.gan_loss.generator
-        adv = average_loss(g(self._judge(fake, labels, training=False))) + average_loss(g(self._judge(recon, labels, training=False)))
+        adv = average_loss(g(self._judge(fake, labels))) + average_loss(g(self._judge(recon, labels)))
         diff = recon - tf.cast(real, tf.float32)
         recon_loss = average_loss(tf.reduce_mean(tf.abs(diff) if self.recon == "l1" else tf.square(diff), axis=[1, 2, 3]))
         mean, var = tf.nn.moments(tf.cast(codes, tf.float32), axes=[0])
