@@ -193,7 +193,8 @@ def machine() -> str:
     info = cpu_info()
     simd = [n for n, flag in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AVX-512 BF16", "avx512_bf16"), ("AMX", "amx_tile"))
             if flag in info["flags"]]
-    return f"{info['cpu']}, {info['cores']} cores" + (f" ({', '.join(simd)})" if simd else "")
+    cores = f"{info['cores']} core" + ("s" if info["cores"] != 1 else "")
+    return f"{info['cpu']}, {cores}" + (f" ({', '.join(simd)})" if simd else "")
 
 # %% ../nbs/00_core.ipynb #0b9c8b3f
 import importlib

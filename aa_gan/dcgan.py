@@ -46,7 +46,7 @@ def dcgan_discriminator(
         model.add(layers.LeakyReLU(0.2))
     model.add(layers.Flatten())
     model.add(layers.Dense(1024)); model.add(layers.LeakyReLU(0.2)); model.add(layers.Dropout(dropout))
-    model.add(layers.Dense(1, activation="sigmoid"))
+    model.add(layers.Dense(1, activation="sigmoid", dtype="float32"))  # float32 even under mixed precision
     return model
 
 # %% ../nbs/06_dcgan.ipynb #175a7b3b
@@ -70,5 +70,5 @@ def dcgan_generator(
         filters //= 2
         model.add(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False))
         model.add(layers.BatchNormalization()); model.add(layers.ReLU())
-    model.add(layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh"))
+    model.add(layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh", dtype="float32"))
     return model

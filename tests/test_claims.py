@@ -186,3 +186,22 @@ def test_colour_ablation_checks_can_fail():
     moved["fast-cond"]["seeds"]["0"]["fid"] += 1.0  # the old default re-measured: every statement of it is stale
     found = ablation_contradictions(texts(), moved)
     assert any("states g0" in p for p in found) and any("row missing" in p for p in found), found
+
+
+def collapse_rows_missing(text: str, result: dict) -> list:
+    "The rows of 06_dcgan's collapse table (scripts/dcgan_collapse.py's `table` of its JSON) that the notebook does not show."
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from dcgan_collapse import table
+    return [r for r in table(result) if " ".join(r.split()) not in text]
+
+
+def test_dcgan_collapse_table_is_its_json():
+    result = json.loads((ROOT / "images" / "dcgan" / "collapse.json").read_text())
+    assert collapse_rows_missing(texts()["nbs/06_dcgan.ipynb"], result) == []
+
+
+def test_dcgan_collapse_check_can_fail():
+    result = json.loads((ROOT / "images" / "dcgan" / "collapse.json").read_text())
+    result["runs"]["s1_inference"]["fid"] += 5.0  # a re-measured run: its row in 06 is stale
+    assert len(collapse_rows_missing(texts()["nbs/06_dcgan.ipynb"], result)) == 1
