@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import time
+import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -71,13 +72,17 @@ def check_image(path):
 
 def _reason(e: Exception) -> str:
     msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    size = re.search(r"Image size \((\d+) pixels\) exceeds limit of (\d+)", msg) if isinstance(e, Image.DecompressionBombError) else None
+    if size: return f"{int(size[1]) / 1e6:.0f} megapixels, over Pillow's limit of {int(size[2]) / 1e6:.0f}: shrink it"
     return "not an image" if "cannot identify image file" in msg else msg[:60]
 
 def _in_parallel(fn, items, desc: str, verbose: bool = False, workers: int | None = None) -> list:
     "`[fn(x) for x in items]`, run by a pool of threads; when `verbose`, a progress bar on stderr (a terminal or a notebook) if it takes over a second."
     shown = verbose and (getattr(sys.stderr, "isatty", lambda: False)() or "ipykernel" in type(sys.stderr).__module__)
-    with (ThreadPoolExecutor(max_workers=workers or min(16, (os.cpu_count() or 2) * 2)) as pool,
+    with (warnings.catch_warnings(),  # set here, before the threads start: a folder's huge images are said once, below
+          ThreadPoolExecutor(max_workers=workers or min(16, (os.cpu_count() or 2) * 2)) as pool,
           tqdm(total=len(items), desc=desc, unit="img", file=sys.stderr, disable=not shown, leave=False, delay=1) as bar):
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         out = []
         for result in pool.map(fn, items): out.append(result); bar.update()
     return out
@@ -349,6 +354,11 @@ def load_image_folder(
     if unreadable:
         warn(f"Skipped {len(unreadable)} of {len(good) + len(bad)} files in {shown_path(folder)} that are not readable "
              f"images (corrupt, empty or not an image): {names(unreadable)}.")
+    huge = [p for p, _, (w, h) in good if w * h > (Image.MAX_IMAGE_PIXELS or float("inf"))]
+    if huge:
+        warn(f"{len(huge)} of the images in {shown_path(folder)} {'is' if len(huge) == 1 else 'are'} over {Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels "
+             f"(Pillow's guard against decompression bombs), e.g. {huge[0].relative_to(folder)}: they are decoded anyway, "
+             "slowly; shrink them once to make a first run faster.")
     if max_images is not None: good = good[:max_images]
 
     paths = [str(p) for p, _, _ in good]

@@ -123,6 +123,23 @@ def test_cli_trains_dcgan_in_bfloat16(folder, tmp_path):
     assert (tmp_path / "run" / "generator.keras").exists()
 
 
+def test_cli_huge_images_are_said_once_not_warned_by_pillow(tmp_path):
+    "A drawing over Pillow's 89-megapixel guard (openclipart-png has dozens): decoded, said in one line; one over 179: skipped, said why."
+    folder = tmp_path / "art"; folder.mkdir()
+    for i in range(3): Image.new("RGB", (40, 40), (60 * i, 90, 200)).save(folder / f"small{i}.png")
+    Image.new("L", (9_500, 9_500), 128).save(folder / "huge.png")  # 90.25 million pixels, a small file
+    Image.new("L", (13_500, 13_500), 128).save(folder / "giant.png")  # 182 million: over Pillow's hard limit, skipped
+    r = aa_gan("train", "--dataset", folder, "--model", "fast", "--image-size", 32, "--epochs", 1, "--steps-per-epoch", 1,
+               "--batch-size", 2, "--quiet", "--out", tmp_path / "run")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "DecompressionBomb" not in r.stderr and ".py:" not in r.stderr, r.stderr[-3000:]
+    said = [line for line in r.stderr.splitlines() if "decoded anyway" in line]
+    assert said == [f"aa-gan: warning: 1 of the images in {folder} is over 89 megapixels (Pillow's guard against decompression "
+                    "bombs), e.g. huge.png: they are decoded anyway, slowly; shrink them once to make a first run faster."], r.stderr
+    assert "4 images" in r.stdout
+    assert "giant.png (182 megapixels, over Pillow's limit of 179: shrink it)" in r.stderr, r.stderr
+
+
 def test_cli_folder_errors_are_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     for args, message in ((["--dataset", tmp_path / "empty"], "holds no files"),):
