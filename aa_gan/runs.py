@@ -319,7 +319,7 @@ def _stop_if_needed(gan, out_dir: Path, checkpointer, signum):
         last = checkpointer.latest()
         raise TrainingDiverged(f"{gan.diverged} {f'The last good checkpoint is {last[0]}.' if last else 'No checkpoint was written before it.'}")
     if gan.interrupted:
-        print(f"{gan.interrupted} The networks are saved in {out_dir}; continue with `aa-gan train --resume {out_dir}`.")
+        print(f"{gan.interrupted} The networks are saved in {shown_path(out_dir)}; continue with `aa-gan train --resume {shown_path(out_dir)}`.")
         raise Interrupted(gan.interrupted, signum=signum)
 
 # %% ../nbs/08a_runs.ipynb #99b4357c
