@@ -8,6 +8,18 @@
    shown, files the markdown points at (`../images/...`) are copied beside it, notebook names such as `01_data` and
    module names such as `aa_gan.data` written in backticks become links, and a notebook with `#| default_exp NAME`
    gets a line linking to the API page of `aa_gan.NAME`. `nbs/` itself is never written.
+   Lessons, not listings: a cell that exports (`#| export`, `#| exports`, `#| exporti`; to `aa_gan.NAME` of its
+   `default_exp`, or `#| export OTHER`) is library code, and the page shows it as nbdev's documentation does rather
+   than as a code listing: for each public name the cell defines at its top level (`ast`: def, class, assignment; public
+   = in the module's `__all__`, each at the last cell that defines it), the same entry the API page has (api_entry:
+   signature, docstring, parameter table, the link to its line on GitHub), in a box, with a link to that entry on the
+   API page. A cell that exports only imports or private `_helpers` leaves the page; one whose module cannot be imported
+   or whose code does not parse keeps its listing. Cells that do not export (the lesson's own code) stay as they are.
+   A cell marked `#| exports` (LISTED_EXPORTS) keeps its listing above its entries, as nbdev shows "export and show"
+   cells: a lesson marks so the library code that carries its idea (02's and 03's networks), and the budget counts it.
+   page_code_lines counts the lines of code a built page shows (code cells, markdown code blocks; not outputs, not API
+   entries); tests/test_docs.py holds each GAN-track page to PAGE_CODE_BUDGET (150) and the track to TRACK_CODE_BUDGET
+   (1,400).
 2. The table of contents is made from the file names, so renamed notebooks need no edit here: the index, then the GAN
    track (`NN_name`, except `00_core` and `90_cli`), then the engineering track (`00_core`, `NNa_name`, `90_cli`, and
    anything else), then the API reference: one page per module `aa_gan/*.py` with its `__all__`, signatures,
@@ -16,13 +28,15 @@
    section of the notebook that defines it; types are written as a reader writes them (`int | None`, `keras.Model`).
 3. `sphinx-build` writes the static site into `_site/` (MathJax is served from the site itself, so formulas render
    offline; code cells get copy buttons); each notebook page's download button gives `_sources/NAME.ipynb`, the
-   notebook itself from `nbs/`.
+   notebook itself from `nbs/`, exported code and all.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import dataclasses
+import functools
 import importlib
 import inspect
 import json
@@ -34,6 +48,7 @@ import sys
 import time
 import types
 import typing
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,15 +229,108 @@ def link_names(text: str, stems: set, modules: set, api_prefix: str = API_DIR + 
     return _outside_fences(text, fn)
 
 
+EXPORTS = ("export", "exports", "exporti")  # nbdev's directives that write a cell into the library
+# Exporting cells that keep their listing above their entries: nbdev shows the source of `#| exports` cells ("export and
+# show"), which a lesson uses for the library code that carries its idea (the GAN track's code budget counts it).
+LISTED_EXPORTS: tuple = ("exports",)
+
+
+def export_target(source: str, default: str | None) -> str | None:
+    "The module an exporting cell writes to: `#| export` -> the notebook's `default_exp`, `#| export OTHER` -> OTHER; else None."
+    d = directives(source)
+    for key in EXPORTS:
+        if key in d:
+            arg = d[key].split()
+            return arg[0] if arg else default
+    return None
+
+
+def defined_names(source: str) -> list[str] | None:
+    """The names a cell's code defines at its top level, in order: `def`, `class`, assignments (also under a top-level
+    `if`, `try` or `with`); imports are not definitions. None when the code is not Python (a magic, say)."""
+    try: tree = ast.parse(strip_code(source))
+    except SyntaxError: return None
+    names = []
+    def targets(t):
+        if isinstance(t, ast.Name): yield t.id
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts: yield from targets(e)
+        elif isinstance(t, ast.Starred): yield from targets(t.value)
+    def walk(body):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): names.append(node.name)
+            elif isinstance(node, ast.Assign):
+                for t in node.targets: names.extend(targets(t))
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)): names.extend(targets(node.target))
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                walk(node.body); walk(getattr(node, "orelse", [])); walk(getattr(node, "finalbody", []))
+                for h in getattr(node, "handlers", []): walk(h.body)
+    walk(tree.body)
+    return list(dict.fromkeys(names))
+
+
+def _library_module(modname: str):
+    "aa_gan.NAME imported, or None where it cannot be."
+    if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try: return importlib.import_module(f"aa_gan.{modname}")
+    except Exception: return None
+
+
+def export_plan(nb: dict, modules=()) -> dict[int, tuple[str, list[str]]]:
+    """Which of the notebook's code cells a page shows as API entries: {cell index: (module, the public names it
+    defines)}. A cell is in it when it exports (`#| export`, `#| exports`, `#| exporti`; to `default_exp` or to
+    `#| export OTHER`), the page shows it, its code parses and its module is one of `modules` and imports; its public
+    names are those the cell defines that are in the module's `__all__`, each at the last cell that defines it (none:
+    the cell exports only imports or private helpers, and leaves the page). Cells not in it keep their code listing."""
+    plan, last = {}, {}
+    default = default_exp(nb)
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code": continue
+        src = cell_source(cell)
+        target = export_target(src, default)
+        if not target or target not in modules or prepare_cell(cell) is None: continue
+        names, mod = defined_names(src), _library_module(target)
+        if names is None or mod is None: continue
+        public = set(getattr(mod, "__all__", []))
+        plan[i] = (target, [n for n in names if n in public])
+        for n in plan[i][1]: last[(target, n)] = i
+    return {i: (m, [n for n in names if last[(m, n)] == i]) for i, (m, names) in plan.items()}
+
+
+def export_entries(modname: str, names: list[str], stems=(), modules=(), cfg: dict | None = None) -> str:
+    "The markdown a notebook page shows for an exporting cell: the API page's entry of each name, boxed, linked to it."
+    mod, anchors, cfg = _library_module(modname), api_anchors(modname), settings() if cfg is None else cfg
+    lines = []
+    for name in names:
+        link = f"{API_DIR}/aa_gan.{modname}.md" + (f"#{anchors[name]}" if anchors.get(name) else "")
+        lines += api_entry(name, getattr(mod, name, None), modname, cfg=cfg, api_link=link)
+    return link_names("\n".join(lines).strip("\n"), set(stems), set(modules))
+
+
 def prepare_notebook(nb: dict, *, nb_dir: Path = NBS, root: Path = ROOT, stems=(), modules=()) -> tuple[dict, set]:
-    "The notebook as its page shows it, and the repository files (relative paths) its markdown needs beside it."
+    """The notebook as its page shows it, and the repository files (relative paths) its markdown needs beside it.
+    An exporting cell (see export_plan) is shown as the API entries of the public names it defines, not as code
+    (a cell whose directive is in LISTED_EXPORTS: as its code, then its entries)."""
     nb = copy.deepcopy(nb)
     assets: set = set()
     cells = []
     exported = default_exp(nb)
-    for cell in nb.get("cells", []):
+    plan = export_plan(nb, modules)
+    cfg = settings() if plan else None
+    for i, cell in enumerate(nb.get("cells", [])):
         cell = prepare_cell(cell)
         if cell is None: continue
+        if i in plan:  # library code: its documentation in place of the listing (and what it printed, if anything)
+            modname, names = plan[i]
+            listed = bool(directives(cell_source(nb["cells"][i])).keys() & set(LISTED_EXPORTS))
+            if listed: cells.append(cell)  # the listing (and its outputs), then the entries
+            if names:
+                cells.append({"cell_type": "markdown", "id": f"{cell.get('id') or i}-entries", "metadata": {},
+                              "source": export_entries(modname, names, stems, modules, cfg)})
+            if cell.get("outputs") and not listed:
+                _add_tag(cell, "remove-input"); cells.append(cell)
+            continue
         if cell.get("cell_type") == "markdown":
             src = MD_LINK.sub(lambda m: m.group(1) + localise_target(m.group(2), nb_dir, root, assets) + m.group(3),
                               cell["source"])
@@ -463,6 +571,20 @@ def _heading_slug(line: str) -> str:
     return github_slugify(text)
 
 
+def heading_slugs(headings: list[str]) -> list[str]:
+    "The anchors MyST gives a page's markdown heading lines, in order: a repeated slug gets -1, -2..."
+    slugs, seen = [], set()
+    for h in headings:
+        slug = _heading_slug(h)
+        if slug and slug in seen:
+            k = 1
+            while f"{slug}-{k}" in seen: k += 1
+            slug = f"{slug}-{k}"
+        if slug: seen.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
 def notebook_anchor(nb: dict, cell_id: str | None, name: str) -> str:
     """The section of the notebook's page where `name` is defined: MyST's anchor of the last heading (levels 2-3, in a
     cell the page shows) above its cell, the cell found by id or by `def name`/`class name`/`name =`; '' when there is
@@ -481,23 +603,17 @@ def notebook_anchor(nb: dict, cell_id: str | None, name: str) -> str:
         for line in cell_source(c).splitlines():
             if FENCE.match(line): fenced = not fenced
             elif not fenced and re.match(r"^#{1,3}\s", line): headings.append((i, line))
-    slugs, seen = [], set()  # MyST's slugs: a repeated one gets -1, -2...
-    for _, h in headings:
-        slug = _heading_slug(h)
-        if slug and slug in seen:
-            k = 1
-            while f"{slug}-{k}" in seen: k += 1
-            slug = f"{slug}-{k}"
-        if slug: seen.add(slug)
-        slugs.append(slug)
+    slugs = heading_slugs([h for _, h in headings])
     before = [(h, slug) for (i, h), slug in zip(headings, slugs) if i < at]
     if not before or re.match(r"^#\s", before[-1][0]): return ""  # none, or the title: the page itself
     return before[-1][1]
 
 
-def source_links(obj, name: str, modname: str, source_nb: str | None, cfg: dict | None = None) -> str:
+def source_links(obj, name: str, modname: str, source_nb: str | None, cfg: dict | None = None,
+                 api_link: str | None = None) -> str:
     """nbdev's "source" link under an API entry: the line in the library's file on GitHub
-    (`{git_url}/blob/{branch}/aa_gan/{module}.py#L{n}`), and the notebook that defines it (its section, where known)."""
+    (`{git_url}/blob/{branch}/aa_gan/{module}.py#L{n}`), and the notebook that defines it (its section, where known).
+    Under an entry on a notebook page (`api_link` given) the second link is to the name's entry on the API page."""
     cfg = settings() if cfg is None else cfg
     modfile = PKG / f"{modname}.py"
     found = source_line(obj, name, modfile)
@@ -512,11 +628,54 @@ def source_links(obj, name: str, modname: str, source_nb: str | None, cfg: dict 
         for line in reversed(lines[:n]):  # the cell marker nbdev wrote above the definition: `# %% ../nbs/01_data.ipynb #id`
             m = NB_MARK.match(line)
             if m: stem, cell = m.group("stem"), m.group("cell"); break
-    if stem and (NBS / f"{stem}.ipynb").is_file() and not stem.startswith("_"):
+    if api_link:
+        links.append(f"[API reference]({api_link})")
+    elif stem and (NBS / f"{stem}.ipynb").is_file() and not stem.startswith("_"):
         slug = notebook_anchor(read_nb(NBS / f"{stem}.ipynb"), cell, name)
         links.append(f"notebook [`{stem}`](../{stem}.ipynb{'#' + slug if slug else ''})")
     if not links: return ""
     return "\n".join([":::{container} api-source", " · ".join(links), ":::", ""])
+
+
+def _entry_heading(text: str, level: int, boxed: bool) -> list[str]:
+    "An entry's heading: a section heading on the API page; in a box on a notebook page a rubric (no section of the lesson)."
+    if not boxed: return ["#" * level + " " + text, ""]
+    return [f":::{{rubric}} {_code(text)}", f":class: api-name api-name-{level}", ":::", ""]
+
+
+def api_entry(name: str, obj, modname: str, source_nb: str | None = None, cfg: dict | None = None, *,
+              api_link: str | None = None) -> list[str]:
+    """The markdown lines of one exported name's entry: heading, source links, signature, docstring, parameter table,
+    and a class's documented methods and properties. The API page shows it as it is; a notebook page (`api_link`: the
+    name's entry on the API page) shows the same entry in an `api-entry` box, with rubrics for headings and links to
+    the source and to the API page."""
+    boxed = api_link is not None
+    src = source_links(obj, name, modname, source_nb, cfg, api_link=api_link)
+    lines = _entry_heading(name, 2, boxed)
+    if inspect.isclass(obj):
+        bases = [b.__name__ for b in obj.__bases__ if b is not object]
+        lines += [src, "```python", "class " + signature(name, obj) + (f"  # ({', '.join(bases)})" if bases else ""),
+                  "```", "", _doc(obj), "", param_table(obj)]
+        for mname, member, kind in _own_methods(obj):
+            if not _doc(member): continue
+            head = f"{name}.{mname}"
+            lines += _entry_heading(head, 3, boxed)
+            if kind == "property":
+                lines += ["*property*", "", _doc(member), ""]
+            else:
+                lines += ["```python", signature(head, member, method=True), "```", "", _doc(member), "", param_table(member)]
+    elif callable(obj):
+        lines += [src, "```python", signature(name, obj), "```", "", _doc(obj), "", param_table(obj)]
+    else:
+        shown = _public_names(re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(obj)))  # no memory addresses
+        shown = shown.replace(str(ROOT.resolve()) + os.sep, ".../")  # nor the build machine's folder: `Path('.../aa_gan/weights')`
+        shown = shown if len(shown) <= 300 else shown[:300] + " ..."
+        lines += [src, "```python", f"{name} = {shown}", "```", ""]
+        if type(obj).__doc__ and not isinstance(obj, (str, int, float, tuple, list, dict, set, bool)):
+            lines += [f"*An instance of `{type(obj).__name__}`.*", ""]
+    if boxed:  # (the box's fence is longer than the api-source container's inside it)
+        lines = ["::::{container} api-entry", "", *lines, "::::", ""]
+    return lines
 
 
 def api_page(modname: str, source_nb: str | None) -> str:
@@ -534,29 +693,95 @@ def api_page(modname: str, source_nb: str | None) -> str:
     if not names: lines += ["This module exports nothing.", ""]
     cfg = settings()
     for name in names:
-        obj = getattr(mod, name, None)
-        src = source_links(obj, name, modname, source_nb, cfg)
-        if inspect.isclass(obj):
-            bases = [b.__name__ for b in obj.__bases__ if b is not object]
-            lines += [f"## {name}", "", src, "```python", "class " + signature(name, obj) + (f"  # ({', '.join(bases)})" if bases else ""),
-                      "```", "", _doc(obj), "", param_table(obj)]
-            for mname, member, kind in _own_methods(obj):
-                if not _doc(member): continue
-                head = f"{name}.{mname}"
-                lines += [f"### {head}", ""]
-                if kind == "property":
-                    lines += ["*property*", "", _doc(member), ""]
-                else:
-                    lines += ["```python", signature(head, member, method=True), "```", "", _doc(member), "", param_table(member)]
-        elif callable(obj):
-            lines += [f"## {name}", "", src, "```python", signature(name, obj), "```", "", _doc(obj), "", param_table(obj)]
-        else:
-            shown = _public_names(re.sub(r" at 0x[0-9a-fA-F]+>", ">", repr(obj)))  # no memory addresses
-            shown = shown if len(shown) <= 300 else shown[:300] + " ..."
-            lines += [f"## {name}", "", src, "```python", f"{name} = {shown}", "```", ""]
-            if type(obj).__doc__ and not isinstance(obj, (str, int, float, tuple, list, dict, set, bool)):
-                lines += [f"*An instance of `{type(obj).__name__}`.*", ""]
+        lines += api_entry(name, getattr(mod, name, None), modname, source_nb, cfg)
     return "\n".join(lines).rstrip() + "\n"
+
+
+@functools.lru_cache(maxsize=None)
+def module_sources() -> dict[str, str]:
+    "{module: the notebook that makes it (`#| default_exp`; the first by name)}, read once per build."
+    found = {}
+    for stem in notebook_stems():
+        mod = default_exp(read_nb(NBS / f"{stem}.ipynb"))
+        if mod: found.setdefault(mod, stem)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def api_markdown(modname: str) -> str:
+    "The module's API page (api_page), made once per build: the page and the notebook pages' links into it read one text."
+    return api_page(modname, module_sources().get(modname))
+
+
+def api_anchors(modname: str) -> dict[str, str]:
+    "{heading text: anchor} of a module's API page: `load_dataset` -> `load_dataset`, as MyST makes them."
+    headings = []
+    def collect(chunk):
+        headings.extend(l for l in chunk.split("\n") if re.match(r"^#{1,3}\s", l))
+        return chunk
+    _outside_fences(api_markdown(modname), collect)
+    return {re.sub(r"^#+\s+", "", h).strip(): slug for h, slug in zip(headings, heading_slugs(headings))}
+
+
+# ---------------------------------------------------------------- how much code a built page shows
+
+PAGE_CODE_BUDGET, TRACK_CODE_BUDGET = 150, 1400  # lines of code a GAN-track page shows; the GAN track's pages in all
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_NOT_CODE = {"cell_output", "output", "api-entry"}  # what a cell printed; an exported name's entry (documentation)
+
+
+class _CodeBlocks(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.blocks, self.inside = [], [], None  # (tag, classes) open; texts found; the <pre> being read
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID: return
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "pre" and self.inside is None:
+            around = set().union(*(c for _, c in self.stack)) if self.stack else set()
+            if "highlight" in around and not around & _NOT_CODE: self.inside = len(self.stack); self.blocks.append("")
+        self.stack.append((tag, classes))
+    def handle_startendtag(self, tag, attrs): pass
+    def handle_endtag(self, tag):
+        if not any(t == tag for t, _ in self.stack): return
+        while self.stack:
+            t, _ = self.stack.pop()
+            if self.inside is not None and len(self.stack) == self.inside: self.inside = None
+            if t == tag: break
+    def handle_data(self, data):
+        if self.inside is not None: self.blocks[-1] += data
+
+
+def shown_code(page_html: str) -> list[str]:
+    """The code blocks a built page shows a reader, in order: code cells' inputs and markdown's code blocks (each a
+    `<pre>` in a `div.highlight`); not what cells printed (`div.cell_output`, `div.output`), and not the signatures in
+    the API entries of exported names (`div.api-entry`), which document the library rather than list it."""
+    parser = _CodeBlocks(); parser.feed(page_html); parser.close()
+    return parser.blocks
+
+
+def code_lines(code: str) -> int:
+    "Lines of code: the non-blank ones."
+    return sum(1 for line in code.splitlines() if line.strip())
+
+
+def page_code_lines(page: Path) -> int:
+    "How many lines of code a built page (`_site/NAME.html`) shows (see shown_code)."
+    return sum(code_lines(b) for b in shown_code(Path(page).read_text(encoding="utf-8")))
+
+
+def largest_code_blocks(page: Path, n: int = 5) -> list[tuple[int, str]]:
+    "The page's n largest code blocks as (lines, first line), the largest first: what to move out of an over-long page."
+    blocks = [(code_lines(b), next((l.strip() for l in b.splitlines() if l.strip()), ""))
+              for b in shown_code(Path(page).read_text(encoding="utf-8"))]
+    return sorted(blocks, key=lambda b: -b[0])[:n]
+
+
+def over_budget(counts: dict[str, int], page: int = PAGE_CODE_BUDGET, track: int = TRACK_CODE_BUDGET) -> dict[str, int]:
+    "{page: lines over its budget} for the pages of `counts` ({page: lines shown}) over `page`, and 'track' for the sum over `track`."
+    over = {stem: n - page for stem, n in counts.items() if n > page}
+    if sum(counts.values()) > track: over["track"] = sum(counts.values()) - track
+    return over
 
 
 # ---------------------------------------------------------------- the build
@@ -583,11 +808,12 @@ def prepare_sources(src: Path = SRC, static: Path = STATIC, quiet: bool = False)
     "Write the Sphinx source folder: prepared notebooks, their files, the API pages. Returns the reading order."
     shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
     stems, modules = notebook_stems(), module_names()
-    exported_by = {}
+    module_sources.cache_clear(); api_markdown.cache_clear()  # this build's notebooks and modules
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
     assets: set = set()
     for stem in stems:
         nb = read_nb(NBS / f"{stem}.ipynb")
-        if default_exp(nb): exported_by.setdefault(default_exp(nb), stem)
         page, needed = prepare_notebook(nb, stems=stems, modules=modules)
         if stem == "index": page["cells"].append(toctree_cell(stems, modules))
         assets |= needed
@@ -595,11 +821,9 @@ def prepare_sources(src: Path = SRC, static: Path = STATIC, quiet: bool = False)
     for rel in sorted(assets):
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, src / rel)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     (src / API_DIR).mkdir()
-    sys.path.insert(0, str(ROOT))
     for m in modules:
-        text = api_page(m, exported_by.get(m))
+        text = api_markdown(m)
         text = link_names(text, set(stems), set(modules), api_prefix="", nb_prefix="../")
         (src / API_DIR / f"aa_gan.{m}.md").write_text(text, encoding="utf-8")
         if "could not be imported" in text and not quiet: print(f"docs/make_site.py: WARNING: aa_gan.{m} could not be imported", file=sys.stderr)

@@ -10,7 +10,11 @@ Fashion-MNIST) is not blank on screen. What readers of nbdev, keras-io and the T
 copy button that copies the code only (no outputs, no prompts); each API entry links to its line in the library on
 GitHub and to the notebook that defines it; each notebook page offers its .ipynb from inside the site; types read
 `int | None` and `keras.Model` (never `NoneType`, never `keras.src...`); on a phone (390 px) no page is wider than the
-screen. The negative controls at the end show the same checkers failing on a page made broken on purpose.
+screen. Lessons, not listings: a notebook page shows the library code its cells export as those names' API entries
+(signature, docstring, parameters, links to the source line and to the API page), never as a listing; each GAN-track
+page shows at most 150 lines of code and the track at most 1,400 (make_site.page_code_lines: code cells and markdown
+code blocks; not outputs, not API entries). The negative controls at the end show the same checkers failing on a page
+made broken (or too long) on purpose.
 
 The site is built once (or reused when it is newer than the notebooks, the package and docs/). With AA_GAN_FIGURES=1
 the index page's screenshot is written to images/site_index.png.
@@ -288,6 +292,23 @@ return Array.from(document.querySelectorAll('article section')).map(sec => {
 """
 
 
+NOTEBOOK_ENTRIES = """
+return Array.from(document.querySelectorAll('article .api-entry')).map(box => {
+  const name = box.querySelector('p.rubric');
+  const pre = box.querySelector('pre');
+  return {name: name ? name.textContent.trim() : null, text: box.textContent,
+          links: Array.from(box.querySelectorAll(':scope > .api-source a')).map(a => a.href),
+          code: pre ? pre.textContent : null};
+});
+"""
+
+# the code a reader sees as code, as the browser finds it: what make_site.page_code_lines counts in the HTML file
+SHOWN_CODE = """
+return Array.from(document.querySelectorAll('article div.highlight > pre'))
+  .filter(p => !p.closest('.cell_output, .output, .api-entry')).map(p => p.textContent);
+"""
+
+
 @pytest.fixture(scope="module")
 def visits(site, server, browser):
     "Every page of the book and the API reference, opened once: what a reader's browser saw on it."
@@ -308,6 +329,9 @@ def visits(site, server, browser):
                 "return Array.from(document.querySelectorAll('a.btn-download-source-button')).map(a => a.href);"),
             math=browser.execute_script("return document.querySelectorAll('mjx-container').length;"),
             math_errors=browser.execute_script("return document.querySelectorAll('mjx-merror').length;"),
+            entries=browser.execute_script(NOTEBOOK_ENTRIES),
+            inputs=browser.execute_script("return Array.from(document.querySelectorAll('div.cell_input pre')).map(p => p.textContent);"),
+            code=browser.execute_script(SHOWN_CODE),
         )
     return seen
 
@@ -526,6 +550,156 @@ def test_api_entries_link_their_source_and_notebook(server, visits):
     assert checked >= 50, f"only {checked} entries checked"
 
 
+EXPORT_LINE = re.compile(r"^\s*#\|\s*exports?\b[ \t]*(\S*)", re.M)  # `#| export`, `#| exports`, `#| export OTHER`
+TOP_LEVEL = re.compile(r"^(?:(?:async\s+)?(?:def|class)\s+(\w+)|(\w+)\s*(?::[^=\n]*)?=(?!=))", re.M)
+
+
+def exported_cells(nb: dict):
+    "(module, public names, code) of each cell the notebook exports, read here independently of docs/make_site.py."
+    default = make_site.default_exp(nb)
+    for cell in nb["cells"]:
+        src = make_site.cell_source(cell)
+        m = EXPORT_LINE.search(src) if cell.get("cell_type") == "code" else None
+        if not m or re.search(r"^\s*#\|\s*hide\s*$", src, re.M): continue
+        module = m.group(1) or default
+        public = set(getattr(importlib.import_module(f"aa_gan.{module}"), "__all__", []))
+        names = [a or b for a, b in TOP_LEVEL.findall(src)]
+        code = "\n".join(l for l in src.splitlines() if not re.match(r"^\s*#\|", l))
+        listed = bool(re.search(r"^\s*#\|\s*(" + "|".join(make_site.LISTED_EXPORTS or ("(?!)",)) + r")\b", src, re.M))
+        yield module, [n for n in dict.fromkeys(names) if n in public], code, listed
+
+
+def test_exported_cells_show_as_api_entries(server, visits):
+    """A notebook page shows each public name its exported cells define as the API page's entry (signature, links to
+    its line on GitHub and to its entry on the API page), not the exported code as a listing (nbdev's show_doc)."""
+    cfg = make_site.settings()
+    src_url = re.compile(re.escape(f"{cfg['git_url'].rstrip('/')}/blob/{cfg['branch']}/") + r"(aa_gan/(\w+)\.py)#L(\d+)$")
+    checked, listed = 0, {}
+    for stem, nb in notebooks().items():
+        cells = list(exported_cells(nb))
+        if not cells: continue
+        entries = {}
+        for e in visits[stem]["entries"]: entries.setdefault(e["name"], e)
+        shown_inputs = "\n".join(visits[stem]["inputs"])
+        others = "\n".join(make_site.cell_source(c) for c in nb["cells"] if c.get("cell_type") == "code"
+                           and not EXPORT_LINE.search(make_site.cell_source(c)))
+        for module, names, code, listed_cell in cells:
+            for name in names:
+                e = entries.get(name)
+                assert e, f"{stem}.html: no entry for {module}.{name}"
+                obj = getattr(importlib.import_module(f"aa_gan.{module}"), name)
+                if callable(obj):
+                    assert re.match(rf"^(class )?{re.escape(name)}\b", e["code"] or ""), f"{stem}.html: {name}'s signature: {e['code']!r}"
+                sources = [src_url.match(u) for u in e["links"] if src_url.match(u)]
+                assert len(sources) == 1 and sources[0].group(2) == module, (stem, name, e["links"])
+                assert _definition_at(ROOT / sources[0].group(1), int(sources[0].group(3)), name), (stem, name, e["links"])
+                api = [u for u in e["links"] if u.startswith(server + f"api/aa_gan.{module}.html#")]
+                assert len(api) == 1, f"{stem}.html: {name}'s entry does not link to its API entry: {e['links']}"
+                checked += 1
+            # the exported code is not listed: its distinctive lines are in no code cell of the page
+            lines = [l.strip() for l in code.splitlines() if len(l.strip()) >= 25 and not l.strip().startswith("#")]
+            if listed_cell:  # `#| exports`: the lesson shows this library code, above its entries
+                assert all(l in shown_inputs for l in lines), f"{stem}.html: an `exports` cell of {module} is not listed"
+            else: listed.update({f"{stem}: {l}": True for l in lines if l not in others and l in shown_inputs})
+    assert checked >= 50, f"only {checked} entries checked"
+    assert not listed, f"exported code listed on the page: {list(listed)[:10]}"
+
+
+def test_load_dataset_reads_as_documentation(visits):
+    "The example: 01_data's `load_dataset` is its entry on the page (signature, docstring, parameters, source) and not its `def`."
+    import inspect
+    from aa_gan.data import load_dataset
+    page = visits["01_data"]
+    entry = next(e for e in page["entries"] if e["name"] == "load_dataset")
+    assert entry["code"].startswith("load_dataset(\n    name: str = 'fashion_mnist',"), entry["code"][:200]
+    assert inspect.cleandoc(load_dataset.__doc__).split("\n")[0].replace("`", "") in entry["text"]
+    assert "parameter" in entry["text"] and "images per batch" in entry["text"]  # the docments table
+    assert any(u.endswith(f"/aa_gan/data.py#L{inspect.getsourcelines(load_dataset)[1]}") for u in entry["links"]), entry["links"]
+    api = [u for u in entry["links"] if "/api/aa_gan.data.html#" in u]
+    assert len(api) == 1, entry["links"]  # to the section of the API page whose heading is load_dataset
+    api_html = (SITE / "api" / "aa_gan.data.html").read_text(encoding="utf-8")
+    assert re.search(rf'<section id="{re.escape(api[0].split("#")[1])}">\s*(?:<span id="[^"]*"></span>)?<h2>load_dataset<', api_html), api
+    assert "def load_dataset(" not in page["text"]
+
+
+def test_prepare_notebook_shows_exports_as_entries(monkeypatch, tmp_path):
+    "On a made-up module: an exporting cell becomes its public names' entries; imports and private helpers leave the page."
+    import importlib.util
+    (tmp_path / "thing.py").write_text("__all__ = ['grow', 'LIMIT']\n\ndef grow(x: int = 1,  # how much\n         ) -> int:\n"
+                                       "    'Grow `x`.'\n    return x\n\ndef _helper(): pass\n\nLIMIT = 3\n")
+    spec = importlib.util.spec_from_file_location("aa_gan.thing", tmp_path / "thing.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    monkeypatch.setitem(sys.modules, "aa_gan.thing", mod)
+    make_site.api_markdown.cache_clear()
+    try:
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "#| default_exp thing"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "#| export\nimport os\nfrom pathlib import Path"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "#| export\ndef grow(x: int = 1,  # how much\n"
+             "         ) -> int:\n    'Grow `x`.'\n    return x\n\ndef _helper(): pass"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "#| export thing\nLIMIT = 3"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "#| export\ndef _only_private(): pass"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "grow(2)  # the lesson's demo"},
+        ]}
+        assert make_site.defined_names(make_site.cell_source(nb["cells"][3])) == ["grow", "_helper"]
+        assert make_site.export_target("#| export other\nx = 1", "thing") == "other"
+        page, _ = make_site.prepare_notebook(nb, stems=[], modules=["thing"])
+    finally:
+        make_site.api_markdown.cache_clear()
+    srcs = [make_site.cell_source(c) for c in page["cells"]]
+    assert [c["cell_type"] for c in page["cells"]] == ["markdown", "markdown", "markdown", "markdown", "code"], srcs
+    grow, limit = srcs[2], srcs[3]
+    assert grow.startswith("::::{container} api-entry") and "grow(x: int = 1) -> int" in grow and "Grow `x`." in grow
+    assert "| `x` | `int` | `1` | how much |" in grow and "(api/aa_gan.thing.md#grow)" in grow
+    assert "def grow" not in grow and "_helper" not in grow and "import os" not in "".join(srcs)
+    assert "LIMIT = 3" in limit and "(api/aa_gan.thing.md#limit)" in limit
+    assert srcs[4] == "grow(2)  # the lesson's demo"
+    assert len({c["id"] for c in page["cells"]}) == len(page["cells"])
+    # nbdev's "export and show" (`#| exports`), where make_site.LISTED_EXPORTS asks for it: the listing, then the entry
+    nb["cells"][3]["source"] = nb["cells"][3]["source"].replace("#| export\n", "#| exports\n")
+    monkeypatch.setattr(make_site, "LISTED_EXPORTS", ("exports",))
+    try:
+        page, _ = make_site.prepare_notebook(nb, stems=[], modules=["thing"])
+    finally:
+        make_site.api_markdown.cache_clear()
+    srcs = [make_site.cell_source(c) for c in page["cells"]]
+    assert [c["cell_type"] for c in page["cells"]] == ["markdown", "markdown", "code", "markdown", "markdown", "code"], srcs
+    assert srcs[2].startswith("def grow(") and "grow(x: int = 1) -> int" in srcs[3]
+    assert len({c["id"] for c in page["cells"]}) == len(page["cells"])
+
+
+# ---------------------------------------------------------------- the code budget of the GAN track
+
+GAN_TRACK = make_site.tracks(make_site.notebook_stems())[0]
+OVER_BUDGET = {}  # pages allowed over the per-page budget, with the reason (none: every page is within it)
+
+
+@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[s]))
+                                  if s in OVER_BUDGET else s for s in GAN_TRACK])
+def test_gan_track_page_code_budget(site, stem):
+    "A GAN-track page shows at most PAGE_CODE_BUDGET (150) lines of code: lessons, not listings."
+    n = make_site.page_code_lines(site / f"{stem}.html")
+    assert n <= make_site.PAGE_CODE_BUDGET, (
+        f"{stem}.html shows {n} lines of code, {n - make_site.PAGE_CODE_BUDGET} over its budget of "
+        f"{make_site.PAGE_CODE_BUDGET}; its largest code blocks (lines, first line): "
+        f"{make_site.largest_code_blocks(site / f'{stem}.html', 8)}")
+
+
+def test_gan_track_code_budget(site):
+    "The GAN track shows at most TRACK_CODE_BUDGET (1,400) lines of code in all."
+    counts = {s: make_site.page_code_lines(site / f"{s}.html") for s in GAN_TRACK}
+    assert len(counts) >= 10 and all(counts.values()), counts
+    assert sum(counts.values()) <= make_site.TRACK_CODE_BUDGET, f"{sum(counts.values())} lines of code: {counts}"
+
+
+def test_code_budget_counts_what_the_browser_shows(visits):
+    "make_site's count from the HTML file is the code the browser shows as code (outputs and API entries not counted)."
+    for stem in GAN_TRACK:
+        in_browser = sum(make_site.code_lines(c) for c in visits[stem]["code"])
+        assert make_site.page_code_lines(SITE / f"{stem}.html") == in_browser, stem
+
+
 def test_notebook_pages_offer_their_notebook(site, server, browser, visits):
     "Each notebook page's download button gives its .ipynb, a file inside _site (the notebook from nbs/); API pages have none."
     for stem in make_site.notebook_stems():
@@ -542,11 +716,15 @@ def test_notebook_pages_offer_their_notebook(site, server, browser, visits):
 
 
 def test_api_pages_write_types_as_a_reader_does(visits):
-    "No API page says NoneType or keras.src: `int | None`, `keras.Model`."
+    "No API page says NoneType or keras.src (`int | None`, `keras.Model`); no API entry shows the build machine's folder."
     bad = {doc: [w for w in ("NoneType", "keras.src", "typing.", "Optional[") if w in v["text"]]
            for doc, v in visits.items() if doc.startswith("api/")}
     assert not {d: w for d, w in bad.items() if w}, bad
     assert any("| None" in v["text"] for d, v in visits.items() if d.startswith("api/"))
+    # nor the folder the site was built in (a path constant's value): `Path('.../aa_gan/weights')`
+    machine = {d: v["text"].count(str(ROOT)) for d, v in visits.items() if d.startswith("api/")}
+    machine.update({d: sum(e["text"].count(str(ROOT)) for e in v["entries"]) for d, v in visits.items()})
+    assert not {d: n for d, n in machine.items() if n}, machine
 
 
 def test_annotations_by_their_public_names():
@@ -687,6 +865,31 @@ def test_phone_checker_reports_a_wide_page(browser, tmp_path):
         open_page(browser, base + "narrow.html"); assert page_overflow(browser) <= 1
 
 
+def test_code_budget_reports_an_over_budget_page(tmp_path):
+    "A page with a 151-line code cell is over the page budget; outputs, API entries and blank lines do not count."
+    def page(code):
+        return ('<html><body><article>'
+                '<div class="cell docutils container"><div class="cell_input docutils container">'
+                '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre><span></span>'
+                + html.escape(code).replace("x0 =", "x0 <span class='o'>=</span>") + "\n\n   \n</pre></div></div></div>"
+                '<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi notranslate">'
+                '<div class="highlight"><pre>printed\nlines</pre></div></div></div></div>'
+                '<div class="api-entry docutils container"><p class="rubric">f</p><div class="highlight-python notranslate">'
+                '<div class="highlight"><pre>f(\n    x,\n)</pre></div></div></div>'
+                '<p>prose<br>more</p><div class="highlight-bash notranslate"><div class="highlight"><pre>aa-gan train</pre></div></div>'
+                '</article></body></html>')
+    long = page("\n".join(f"x{i} = {i}" for i in range(151)))
+    (tmp_path / "long.html").write_text(long)
+    (tmp_path / "short.html").write_text(page("x = 1"))
+    assert make_site.shown_code(long)[1] == "aa-gan train" and len(make_site.shown_code(long)) == 2
+    counts = {s: make_site.page_code_lines(tmp_path / f"{s}.html") for s in ("long", "short")}
+    assert counts == {"long": 152, "short": 2}
+    assert make_site.largest_code_blocks(tmp_path / "long.html") == [(151, "x0 = 0"), (1, "aa-gan train")]
+    assert make_site.over_budget(counts) == {"long": 2}
+    assert make_site.over_budget(counts, page=200, track=150) == {"track": 4}
+    assert make_site.over_budget({"short": 2}) == {}
+
+
 def test_prepare_notebook_hides_what_the_notebook_hides(tmp_path):
     "The preprocessing on a made-up notebook: hidden cells go, #| lines go, outputs of echo: false stay, files are found."
     (tmp_path / "nbs").mkdir(); (tmp_path / "images").mkdir(); (tmp_path / "images" / "fig.png").write_bytes(_png([[0, 255]]))
@@ -704,7 +907,7 @@ def test_prepare_notebook_hides_what_the_notebook_hides(tmp_path):
     page, assets = make_site.prepare_notebook(nb, nb_dir=tmp_path / "nbs", root=tmp_path, stems=["01_x"], modules=["thing"])
     srcs = [make_site.cell_source(c) for c in page["cells"]]
     assert not any("#|" in s or "secret" in s or "NBVAL" in s for s in srcs), srcs
-    assert "def f(): pass" in srcs and "shown()" in srcs
+    assert "def f(): pass" in srcs and "shown()" in srcs  # (no aa_gan.thing to document it: the exported cell stays a listing)
     echo = next(c for c in page["cells"] if make_site.cell_source(c) == "draw()")
     assert echo["metadata"]["tags"] == ["remove-input"] and echo["outputs"] == [out]
     assert "(api/aa_gan.thing.md)" in srcs[1]  # the API line, just under the title
