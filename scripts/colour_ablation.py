@@ -4,6 +4,7 @@ Each contender was trained first by time_to_quality.py, one process per seed, on
   AA_GAN_AUTO_PRECISION=bfloat16 python scripts/time_to_quality.py --dataset runs/colour/emoji64 --image-size 64 \\
       --contenders fast-cond fast-cond:augment=color+translation fast-cond:augment_p=0.5 \\
       fast-cond+resize:augment=color+translation fast-cond+resize:augment=color+translation,r1=0.1 \\
+      fast-cond:augment=color+translation,r1=0.1 \\
       --times 4 8 12 --threads 1 --clock cpu --no-xla --seed SEED --train-only --out RUNS/sSEED
 Then this script scores the 12-minute generators the package's way (`evaluate_generator`, 2,000 generated against 2,000
 of the folder's images, the emoji classifier) and writes images/ttq/colour64_ablation.json and .md:
@@ -20,6 +21,8 @@ CHANGES = {  # contender folder (time_to_quality's name for it): (its spec, what
     "fast-cond": ("fast-cond", "none (the earlier default: color, translation, cutout at p = 1)"),
     "fast-cond__augment-colorptranslation": ("fast-cond:augment=color+translation", "no cutout: `--augment color,translation`"),
     "fast-cond__augment_p-0.5": ("fast-cond:augment_p=0.5", "all three at p = 0.5: `--augment-p 0.5`"),
+    "fast-cond__augment-colorptranslation_r1-0.1": ("fast-cond:augment=color+translation,r1=0.1",
+                                                    "no cutout, lazy R1 0.1: `--r1 0.1` (transposed convolutions)"),
     "fast-condpresize__augment-colorptranslation": ("fast-cond+resize:augment=color+translation",
                                                     "no cutout, resize-convolution generator: `--model fast-cond+resize`"),
     "fast-condpresize__augment-colorptranslation_r1-0.1": ("fast-cond+resize:augment=color+translation,r1=0.1",
