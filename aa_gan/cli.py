@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate images with a trained generator and save them as one PNG grid.")
     g.add_argument("--generator", default=None, metavar="FILE|NAME",
                    help="a generator saved as .keras (e.g. DIR/generator.keras), or the name of one shipped with the package: "
-                        "emoji (colour emoji, 32x32, one column per group), fashion_mnist, fashion_mnist_conditional; "
+                        "emoji (colour emoji, 32x32, one column per group), emoji64 (the same at 64x64), fashion_mnist, fashion_mnist_conditional; "
                         "default: the Fashion-MNIST one (its class-conditional one with --label)")
     g.add_argument("--label", default=None, metavar="CLASS",
                    help="for a conditional generator: draw only this class (a name such as Sneaker, or its index); "

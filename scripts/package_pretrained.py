@@ -83,7 +83,7 @@ def main(argv=None):
                        f" --dataset {config['dataset']} --image-size {config['image_size']} --channels {config['channels']} "
                        f"--steps-per-epoch {config['steps_per_epoch']} --precision {config['precision']}" if folder else ""),
         "image_shape": [config["image_size"], config["image_size"], config["channels"]] if folder else [28, 28, 1],
-        "train_seconds": None if seconds is None else round(seconds), "machine": f"{machine()}, CPU only",
+        "train_seconds": None if seconds is None else round(seconds), "machine": f"{(config.get('speed') or {}).get('machine') or machine()}, CPU only",  # the training's, as its run recorded it
         "trained": datetime.fromtimestamp(times[-1] if times else 0, timezone.utc).strftime("%Y-%m-%d"),
         "evaluate": f"aa-gan evaluate {' '.join(data)} -n {a.n} --seed 0 (domain classifier features)".replace("  ", " "),
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}, "note": a.note,
