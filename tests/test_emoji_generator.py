@@ -78,3 +78,16 @@ def test_the_emoji_generator_covers_more_than_blurred_real_emoji(emoji_set):
           f"blurred real emoji recall {blurred_recall:.3f}; the mean image's FID {mean_fid:.1f}")
     assert generated["recall"] > max(0.2, 2 * blurred_recall), (generated["recall"], blurred_recall)
     assert generated["fid"] < mean_fid / 2, (generated["fid"], mean_fid)
+
+
+def test_the_64x64_emoji_generator_ships_with_its_card(tmp_path):
+    "`--generator emoji64`: seed 002's size, the folder defaults' recipe; its card describes the file; generate reaches it."
+    from aa_gan.cli import shipped_generators
+    from aa_gan.gan import load_model
+    path = shipped_generators()["emoji64"]
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), "the card describes another generator file"
+    assert tuple(load_model(path, "generator").output_shape[1:]) == tuple(card["image_shape"]) == (64, 64, 3)
+    assert card["recipe"] == "fast-cond+resize" and card["train_seconds"] <= 2 * 3600  # trained in at most two hours
+    proc = run("generate", "--generator", "emoji64", "-n", "9", "--out", "grid.png", cwd=tmp_path)
+    assert proc.returncode == 0 and (tmp_path / "grid.png").exists(), proc.stderr[-2000:]
