@@ -23,7 +23,7 @@ def exports(nb: Path) -> tuple:
     "(the module a notebook owns, the modules its cells export into)."
     cells = code_cells(nb)
     own = next((m[1] for s in cells for m in [re.search(r"^#\|\s*default_exp\s+([\w.]+)", s, re.M)] if m), None)
-    targets = {m[1] or own for s in cells for m in re.finditer(r"^#\|\s*(?:export|exports|exporti)[ \t]*([\w.]*)[ \t]*$", s, re.M)}
+    targets = {m[1] or own for s in cells for m in re.finditer(r"^#\|\s*(?:exports|exporti|export)[ \t]*([\w.]*)[ \t]*$", s, re.M)}
     return own, targets
 
 
