@@ -204,10 +204,10 @@ class GAN(keras.Model):
     def _augmented(self, images):
         "The images as the discriminator sees them: through the DiffAugment policy, if there is one."
         return diff_augment(images, self.augment, self.augment_p, self.seed_generator) if self.augment else images
-    def _judge(self, images, labels, training: bool = True):
-        "The discriminator's outputs in float32 (under mixed precision the losses stay in full precision), on augmented images if asked."
-        images = self._augmented(images)
-        return tf.cast(self.discriminator(self._with_labels(images, labels), training=training), tf.float32)
+    def _score(self, seen, labels):
+        "The discriminator's outputs in float32 on images as it sees them (under mixed precision the losses stay in full precision)."
+        return tf.cast(self.discriminator(self._with_labels(seen, labels), training=True), tf.float32)
+    def _judge(self, images, labels): return self._score(self._augmented(images), labels)  # through the augmentation
 
     def _label_noise(self, batch):
         "(noise for real labels, noise for fake labels), drawn for losses with label noise; None otherwise."
@@ -218,8 +218,7 @@ class GAN(keras.Model):
     def discriminator_loss(self, real, fake, labels):
         "The discriminator's loss on real images and fakes (plus the gradient penalty, if any)."
         seen = self._augmented(real)  # the real images as the discriminator sees them: R1 below is taken at these very images
-        real_out = tf.cast(self.discriminator(self._with_labels(seen, labels), training=True), tf.float32)
-        fake_out = self._judge(fake, labels)
+        real_out, fake_out = self._score(seen, labels), self._judge(fake, labels)
         loss = average_loss(self.gan_loss.discriminator(real_out, fake_out, self._label_noise(tf.shape(real)[0])))
         if self.gp_weight:
             penalty = gradient_penalty(self.discriminator, real, fake, self.seed_generator, labels=labels)
@@ -228,7 +227,7 @@ class GAN(keras.Model):
             loss += 0.5 * self.r1 * r1_penalty(self.discriminator, seen, labels) / tf.distribute.get_strategy().num_replicas_in_sync
         elif self.r1:  # lazy regularisation (Karras et al. 2020, StyleGAN2): every R1_EVERY steps, R1_EVERY times as strong
             due = self.d_optimizer.iterations % R1_EVERY == 0
-            penalty = tf.cond(due, lambda: r1_penalty(self.discriminator, seen, labels, training=False), lambda: tf.constant(0.0))
+            penalty = tf.cond(due, lambda: r1_penalty(self.discriminator, seen, labels), lambda: tf.constant(0.0))
             loss += 0.5 * self.r1 * R1_EVERY * penalty / tf.distribute.get_strategy().num_replicas_in_sync
         return loss
 

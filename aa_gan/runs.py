@@ -171,7 +171,7 @@ def _chosen(config: TrainConfig) -> TrainConfig:
     if not is_folder_dataset(config.dataset): return replace(config, model=config.model or "fashiongan", epochs=config.epochs or EPOCHS)
     good, _ = cached_scan(config.dataset, verbose=True)  # kept: loading the data then checks no file again
     if not good: return replace(config, model=config.model or "fast", epochs=config.epochs or EPOCHS)  # load_training_data says what is wrong
-    said, model = [], config.model
+    said, model, changes = [], config.model, {}
     if model is None:
         folder = Path(config.dataset).expanduser()
         classes = {p.relative_to(folder).parts[0] for p, _, _ in good if len(p.relative_to(folder).parts) > 1}
@@ -179,7 +179,8 @@ def _chosen(config: TrainConfig) -> TrainConfig:
         said.append(f"--model {model} (a folder{' with class sub-folders' if len(classes) > 1 else ''}; +resize: a resize-convolution generator)")
         if config.r1 is None:  # with the recipe the package chose: the folder recipe that won on the clock (13_comparison)
             said.append(f"--r1 {FOLDER_R1:g} (the lazy R1 penalty: with it the emoji runs scored better on both seeds, 13_comparison)")
-    changes = {"model": model, **({"r1": FOLDER_R1} if config.model is None and config.r1 is None else {})}
+            changes["r1"] = FOLDER_R1
+    changes["model"] = model
     if get_recipe(model).architecture in ("small", "fast") and config.init_from is None:
         sides = sorted(min(size) for _, _, size in good)
         if config.image_size is None:  # the typical image's side: 64 pixels where they have them, else 32

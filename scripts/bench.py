@@ -207,7 +207,7 @@ def _reference(cfg, tf, keras):
             d_loss = bce(labels, pred)
         d_opt.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))
         with tf.GradientTape() as tape:  # generator: fresh fakes should be called real (0)
-            p_gen = D(G(tf.random.normal((b, LATENT_DIM)), training=True), training=False)
+            p_gen = D(G(tf.random.normal((b, LATENT_DIM)), training=True), training=True)  # as the package judges
             g_loss = bce(tf.zeros_like(p_gen), p_gen)
         g_opt.apply_gradients(zip(tape.gradient(g_loss, G.trainable_variables), G.trainable_variables))
         return d_loss, g_loss
