@@ -39,7 +39,8 @@ def train_one(mode: str, seed: int, folder: Path) -> dict:
         "The package's GAN with the one call as it was: the generator's fakes judged by the discriminator in inference mode."
         def generator_loss(self, real, labels, batch):
             fake = self.generator(self._with_labels(self.sample_latents(batch), labels), training=True)
-            return average_loss(self.gan_loss.generator(self._judge(fake, labels, training=False))), {}
+            seen = self._with_labels(self._augmented(fake), labels)
+            return average_loss(self.gan_loss.generator(tf.cast(self.discriminator(seen, training=False), tf.float32))), {}
 
     keras.utils.set_random_seed(seed)
     shape = (SIZE, SIZE, 3)
