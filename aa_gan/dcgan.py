@@ -36,7 +36,7 @@ def dcgan_discriminator(
     dropout: float = 0.3,  # dropout after the Dense(1024) layer
     name: str = "discriminator",
 ) -> keras.Model:
-    "The DCGAN discriminator: a square image to P(fake); 64x64x3 by default (11,149,889 parameters)."
+    "The DCGAN discriminator: a square image to P(real); 64x64x3 by default (11,149,889 parameters)."
     check_unconditional("dcgan", num_classes)
     if spectral_norm: raise ValueError("Spectral normalisation (+sn) is for the recipes' networks, e.g. 'hinge+sn'.")
     model = keras.Sequential([keras.Input(shape=check_dcgan_shape(image_shape), name="image")], name=name)

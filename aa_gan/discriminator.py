@@ -19,7 +19,7 @@ def fashiongan_discriminator(
     spectral_norm: bool = False,  # not available for the original
     name: str = "discriminator",
 ) -> keras.Model:
-    "The original FashionGAN discriminator: a 28x28x1 image to P(fake) in [0, 1] (1,113,345 parameters)."
+    "The original FashionGAN discriminator: a 28x28x1 image to P(real) in [0, 1] (1,113,345 parameters)."
     shape = check_fixed_shape("fashiongan", image_shape, (28, 28, 1)); check_unconditional("fashiongan", num_classes)
     if spectral_norm: raise ValueError("Spectral normalisation (+sn) is for the recipes' networks, e.g. 'hinge+sn'.")
     blocks = []

@@ -27,14 +27,14 @@ class Loss:
         return tuple(float(tf.reduce_mean(tf.cast(v, tf.float32))) for v in (self.discriminator(x, x), self.generator(x)))
 
 def noisy_label_bce(label_noise: float = 0.15) -> Loss:
-    "The original recipe's loss: the discriminator outputs P(fake); its labels are 0 + u for real and 1 - u for fake images."
+    "The original recipe's loss: the discriminator outputs P(real); its labels are 1 - u for real and 0 + u for fake images."
     if not 0.0 <= label_noise < 0.5:
         raise ValueError(f"label_noise must be in [0, 0.5), got {label_noise}: larger noise would swap real and fake labels.")
     bce = keras.losses.binary_crossentropy  # one value per image
     def discriminator(p_real, p_fake, noise=None):
         u_real, u_fake = noise if noise is not None else (0.0, 0.0)
-        return 0.5 * (bce(tf.zeros_like(p_real) + u_real, p_real) + bce(tf.ones_like(p_fake) - u_fake, p_fake))
-    def generator(p_fake): return bce(tf.zeros_like(p_fake), p_fake)  # "misleading labels": its fakes called real (0)
+        return 0.5 * (bce(tf.ones_like(p_real) - u_real, p_real) + bce(tf.zeros_like(p_fake) + u_fake, p_fake))
+    def generator(p_fake): return bce(tf.ones_like(p_fake), p_fake)  # "misleading labels": its fakes called real (1)
     return Loss("original", discriminator, generator, float(label_noise), undecided=0.5)
 
 LOSSES = {"original": noisy_label_bce(0.15)}  # the next section adds bce, hinge, lsgan and wgan-gp
@@ -56,7 +56,7 @@ def _ls_g(fake): return 0.5 * ops.square(fake - 1.0)
 def _w_d(real, fake, noise=None): return fake - real
 def _w_g(fake): return -fake
 
-# Losses on scores (higher = "real"), beside the original's noisy-label BCE on P(fake)
+# Losses on scores (higher = "real", the logit of P(real)), beside the original's noisy-label BCE on P(real)
 LOSSES.update({"bce": Loss("bce", _bce_d, _bce_g), "hinge": Loss("hinge", _hinge_d, _hinge_g),
                "lsgan": Loss("lsgan", _ls_d, _ls_g), "wgan-gp": Loss("wgan-gp", _w_d, _w_g)})
 

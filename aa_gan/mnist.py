@@ -40,7 +40,7 @@ def mnist_discriminator(
     hidden=(512, 256),  # widths of the hidden Dense layers
     name: str = "discriminator",
 ) -> keras.Model:
-    "The MNIST recipe's discriminator: flattened pixels, Dense layers with LeakyReLU, sigmoid output (533,505 parameters)."
+    "The MNIST recipe's discriminator: flattened pixels, Dense layers with LeakyReLU, a sigmoid P(real) (533,505 parameters)."
     check_unconditional("mnist", num_classes)
     if spectral_norm: raise ValueError("Spectral normalisation (+sn) is for the recipes' networks, e.g. 'hinge+sn'.")
     model = keras.Sequential([keras.Input(shape=tuple(image_shape or (28, 28, 1)), name="image"), layers.Flatten()], name=name)

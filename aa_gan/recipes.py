@@ -76,7 +76,7 @@ class Recipe:
     "How to train: the architecture, the loss, the optimisers and the options of a named recipe."
     name: str
     architecture: str = "small"
-    loss: str = "bce"  # a name in aa_gan.gan.LOSSES; 'original' is the noisy-label BCE on P(fake)
+    loss: str = "bce"  # a name in aa_gan.gan.LOSSES; 'original' is the noisy-label BCE on P(real)
     n_critic: int = 1
     gp_weight: float = 0.0
     ema: float | None = None
