@@ -255,11 +255,6 @@ def shipped_generators() -> dict:
     return {p.name[:-len("_generator.keras")]: p for p in sorted(WEIGHTS.glob("*_generator.keras"))}
 
 # %% ../nbs/90_cli.ipynb #b3e9d3b1
-def _relative(message: str) -> str:
-    "A message with the working folder's absolute paths shown relative to it, as the user wrote them (`core.shown_path`)."
-    cwd = str(Path.cwd())
-    return message.replace(cwd + os.sep, "") if cwd != os.sep else message
-
 _OS_FIXES = {errno.EACCES: "permission denied: choose a folder you can write, or change its permissions",
              errno.EPERM: "not permitted: choose a folder you can write, or change its permissions",
              errno.EROFS: "a read-only file system: choose a folder you can write",
@@ -295,7 +290,7 @@ def main(argv=None) -> int:
         print(f"aa-gan: {e}", file=sys.stderr)
         return 1
     except (UserError, FileNotFoundError, ValueError) as e:  # what the user can fix: flags, paths, data, files
-        print(f"aa-gan: error: {_relative(' '.join(str(e).split()))}", file=sys.stderr)
+        print(f"aa-gan: error: {core.shown_paths(' '.join(str(e).split()))}", file=sys.stderr)
         return 2
     except OSError as e:  # the backstop: any other failed read or write is one line naming the file and the fix
         fix = _OS_FIXES.get(e.errno, "")

@@ -6,8 +6,8 @@
 __all__ = ['WARNING_PREFIX', 'ARCHITECTURE_MODULES', 'GENERATORS', 'DISCRIMINATORS', 'FULL_BUDGET', 'SMALL_BUDGET', 'UserError',
            'DatasetUnavailableError', 'EvaluatorUnavailableError', 'CheckpointError', 'Interrupted', 'RunFailed',
            'TrainingDiverged', 'plural', 'warn', 'atomic_write', 'RunLock', 'atomic_path', 'muted_stderr', 'quiet',
-           'has_gpu', 'cpu_info', 'shown_path', 'machine', 'Registry', 'check_fixed_shape', 'check_unconditional',
-           'Budget', 'notebook_budget', 'scratch_folder']
+           'has_gpu', 'cpu_info', 'shown_path', 'shown_paths', 'machine', 'Registry', 'image_hwc', 'check_fixed_shape',
+           'check_unconditional', 'Budget', 'notebook_budget', 'scratch_folder']
 
 # %% ../nbs/00_core.ipynb #75058468
 import contextlib
@@ -181,12 +181,22 @@ def cpu_info() -> dict:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return {"cpu": model or platform.processor() or "unknown CPU", "flags": sorted(flags), "cores": cores}
 
+def _shown_bases() -> tuple:
+    "(folder, how a message shows it): the current folder first (as nothing), then the home folder (as ~/)."
+    return ((Path.cwd(), ""), (Path.home(), "~/"))
+
 def shown_path(path) -> str:
     "`path` as a message shows it: relative to the current folder when inside it, else with ~ for the home folder."
     p = Path(path).expanduser().absolute()
-    for base, shown in ((Path.cwd(), ""), (Path.home(), "~/")):
+    for base, shown in _shown_bases():
         if p.is_relative_to(base): return shown + str(p.relative_to(base)) if p != base else (shown.rstrip("/") or ".")
     return str(p)
+
+def shown_paths(message: str) -> str:
+    "A message whose absolute paths are shown as `shown_path` shows them: for text written elsewhere (an OS error, a library's)."
+    for base, shown in _shown_bases():
+        if str(base) != os.sep: message = message.replace(str(base) + os.sep, shown)
+    return message
 
 def machine() -> str:
     "This computer in a few words, for the record of a run: its CPU, the cores this process may use, its vector extensions."
@@ -236,6 +246,11 @@ class Registry(dict):
         return self.builder(name)(**kwargs)
 
 GENERATORS, DISCRIMINATORS = Registry("generator"), Registry("discriminator")
+
+def image_hwc(image_shape) -> tuple:
+    "(height, width, channels) as integers from a 3-long `image_shape`; a clear error for any other length."
+    if len(image_shape) != 3: raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}.")
+    return tuple(int(v) for v in image_shape)
 
 def check_fixed_shape(name: str, image_shape, shape) -> tuple:
     "`shape` if `image_shape` is None or equal to it; else an error naming the architecture's fixed shape."

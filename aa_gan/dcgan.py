@@ -9,7 +9,7 @@ __all__ = ['DCGAN_SIZES', 'DCGAN_CHANNELS', 'check_dcgan_shape', 'dcgan_discrimi
 from .core import keras
 from keras import layers
 import numpy as np
-from .core import GENERATORS, DISCRIMINATORS, check_unconditional
+from .core import GENERATORS, DISCRIMINATORS, check_unconditional, image_hwc
 
 # %% ../nbs/06_dcgan.ipynb #c8541729
 DCGAN_SIZES = (32, 64, 128)  # square image sizes the DCGAN networks support
@@ -18,8 +18,7 @@ DCGAN_CHANNELS = (1, 3)  # grayscale or RGB
 def check_dcgan_shape(image_shape) -> tuple:
     "Validate a DCGAN image shape (height, width, channels): square, a supported size, 1 or 3 channels; returns it."
     if image_shape is None: return (64, 64, 3)
-    if len(image_shape) != 3: raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}.")
-    h, w, c = (int(v) for v in image_shape)
+    h, w, c = image_hwc(image_shape)
     if h != w: raise ValueError(f"DCGAN needs square images; got {h}x{w}. Use one of {', '.join(map(str, DCGAN_SIZES))} (e.g. 64).")
     if h not in DCGAN_SIZES:
         raise ValueError(f"DCGAN does not support image size {h}: the supported sizes are "

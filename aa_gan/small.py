@@ -9,7 +9,7 @@ __all__ = ['UPSAMPLES', 'SMALL_SIZES', 'small_generator', 'small_discriminator',
 # %% ../nbs/03a_small.ipynb #4b228f84
 from .core import keras
 from keras import layers
-from .core import GENERATORS, DISCRIMINATORS
+from .core import GENERATORS, DISCRIMINATORS, image_hwc
 from .data import ClassEmbedding
 
 def _sn(layer, on: bool): return layers.SpectralNormalization(layer) if on else layer
@@ -20,8 +20,7 @@ SMALL_SIZES = (28, 32, 64, 128)  # square sizes the small networks make: 7x7 dou
 def _small_shape(image_shape) -> tuple:
     "The (size, size, channels) asked for, checked: a size of SMALL_SIZES, 1 or 3 channels; 28x28x1 if none."
     if image_shape is None: return (28, 28, 1)
-    if len(image_shape) != 3: raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}.")
-    h, w, c = (int(v) for v in image_shape)
+    h, w, c = image_hwc(image_shape)
     if h != w or h not in SMALL_SIZES:
         raise ValueError(f"The small recipes make square images of {', '.join(map(str, SMALL_SIZES))} pixels, not {h}x{w}: "
                          f"choose --image-size {min(SMALL_SIZES, key=lambda s: abs(s - max(h, w)))} (your images are resized to it).")

@@ -6,6 +6,9 @@ Each contender was trained first by time_to_quality.py, one process per seed, on
       fast-cond+resize:augment=color+translation fast-cond+resize:augment=color+translation,r1=0.1 \\
       fast-cond:augment=color+translation,r1=0.1 \\
       --times 4 8 12 --threads 1 --clock cpu --no-xla --seed SEED --train-only --out RUNS/sSEED
+and the two peers a small-folder user would copy, as published (float32; AA_GAN_AUTO_PRECISION does not reach them):
+  python scripts/time_to_quality.py --dataset runs/colour/emoji64 --image-size 64 --contenders kerasio ada \\
+      --times 4 8 12 --threads 1 --clock cpu --no-xla --seed SEED --train-only --out RUNS/sSEED
 Then this script scores the 12-minute generators the package's way (`evaluate_generator`, 2,000 generated against 2,000
 of the folder's images, the emoji classifier) and writes images/ttq/colour64_ablation.json and .md:
   python scripts/colour_ablation.py RUNS          (RUNS/s0 and RUNS/s1 hold the contenders' folders)
@@ -27,6 +30,8 @@ CHANGES = {  # contender folder (time_to_quality's name for it): (its spec, what
                                                     "no cutout, resize-convolution generator: `--model fast-cond+resize`"),
     "fast-condpresize__augment-colorptranslation_r1-0.1": ("fast-cond+resize:augment=color+translation,r1=0.1",
                                                            "no cutout, resize generator, lazy R1 0.1: `+resize --r1 0.1` (the new default)"),
+    "kerasio": ("kerasio", "peer: keras-io's face DCGAN, as published (float32)"),
+    "ada": ("ada", "peer: keras-io's GAN-ADA, a DCGAN with adaptive augmentation, as published (float32)"),
 }
 
 
@@ -56,7 +61,7 @@ def main(runs: Path):
             print(name, seed, seeds[str(seed)], flush=True)
         contenders[name] = {"spec": spec, "change": change, "seeds": seeds}
     result = {"what": f"fast-cond on the 3,641 emoji at 64x64, {MINUTES} CPU-minutes each on one thread (--threads 1 --clock cpu), "
-                      f"bfloat16, no XLA; scored by evaluate_generator against {N:,} of the folder's images with the emoji classifier",
+                      f"bfloat16, no XLA, beside the two peers as published (float32); scored by evaluate_generator against {N:,} of the folder's images with the emoji classifier",
               "machine": "Intel Xeon with AMX, 2 cores, the two seeds' runs side by side", "command": __doc__.strip(),
               "contenders": contenders}
     OUT.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
@@ -70,11 +75,14 @@ def samples(runs: Path, path=OUT.parent / "colour64_ablation_samples.png", n: in
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from aa_gan.data import output_scale
     from aa_gan.gan import generate, load_model
     fig, axes = plt.subplots(len(CHANGES), 1, figsize=(n * 0.8, len(CHANGES) * 1.15))
     for ax, (name, (spec, change)) in zip(axes, CHANGES.items()):
-        x = generate(load_model(runs / "s0" / name / f"gen_{MINUTES}min.keras"), n, seed=7)
-        ax.imshow(np.concatenate(list(np.clip((x + 1) / 2, 0, 1)), axis=1)); ax.set_xticks([]); ax.set_yticks([])
+        generator = load_model(runs / "s0" / name / f"gen_{MINUTES}min.keras")
+        x = generate(generator, n, seed=7)
+        if output_scale(generator) == "-1,1": x = (x + 1) / 2  # the peers draw in [0, 1]
+        ax.imshow(np.concatenate(list(np.clip(x, 0, 1)), axis=1)); ax.set_xticks([]); ax.set_yticks([])
         ax.set_title(change.replace("`", ""), fontsize=9, loc="left")
     fig.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 

@@ -66,7 +66,7 @@ def table(result: dict) -> list:
     "The markdown rows of 06_dcgan's table: spread, FID and precision of both seeds in each mode."
     runs = result["runs"]
     pair = lambda mode, key, f: " / ".join(format(runs[f"s{s}_{mode}"][key], f) for s in (0, 1))
-    rows = ["| the generator's move judges in | spread (seeds 0 / 1) | FID | precision |", "|---|---|---|---|"]
+    rows = ["| the generator's move is judged in | spread (seeds 0 / 1) | FID | precision |", "|---|---|---|---|"]
     for mode, what in (("inference", "inference mode (the old step)"), ("training", "training mode (the step now)")):
         rows.append(f"| {what} | {pair(mode, 'spread', '.2f')} | {pair(mode, 'fid', '.0f')} | {pair(mode, 'precision', '.2f')} |")
     return rows

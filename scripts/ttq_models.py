@@ -1,13 +1,15 @@
-"""Contenders of the time-to-quality benchmark (`time_to_quality.py`): plain Keras models and a compact training step.
+"""The peers of the time-to-quality benchmark (`time_to_quality.py`): plain Keras models written from their published
+descriptions, each with the training step its description gives.
 
-Nothing here goes through `aa_gan.training` or `aa_gan.recipes`: each contender is a `Recipe` (a flat set of knobs),
-`build_generator` / `build_discriminator` turn it into Keras models, and `Trainer` runs one `tf.function` step
-(optionally XLA-compiled) that updates the discriminator and the generator from ONE forward pass (the TensorFlow
-DCGAN tutorial's "simultaneous" update), keeps an EMA copy of the generator, and samples its batches in-graph from
-the training images held in memory (so the input never holds training back).
+Nothing here goes through `aa_gan`: a peer is a `Recipe` (its published knobs), `build_generator` /
+`build_discriminator` turn it into Keras models layer for layer, and `Trainer` runs its step as one `tf.function`,
+sampling batches in-graph from the training images held in memory (so the input never holds a peer back).
+The peers: `peer` (the TensorFlow DCGAN tutorial), `kerasio` (keras-io's face DCGAN) and `ada` (keras-io's
+data-efficient GAN with adaptive discriminator augmentation).
 
-A contender is named by a recipe and optional overrides, `name[:key=value,...]`, e.g. `fast:ema=0,batch=128`
-(see `parse_contender`); the overrides are how the ablation changes one thing at a time.
+A peer is named with optional overrides, `name[:key=value,...]`, e.g. `ada:batch=64` (see `parse_contender`).
+The compact DCGAN and the knobs of the first Fashion-MNIST ablation (`images/ttq/ablation.md`) lived here until that
+ablation's winner became the package's `fast` recipe, which the package trains; they were removed then.
 """
 from __future__ import annotations
 
@@ -19,49 +21,37 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-NUM_CLASSES = 10
-
 
 @dataclass(frozen=True)
 class Recipe:
-    "Every knob of a contender. `arch='peer'` is the DCGAN tutorial's networks; `arch='dcgan'` the compact ones."
-    arch: str = "dcgan"          # 'peer' (tutorial networks), 'kerasio' (keras-io's face DCGAN), 'ada' (keras-io's
-                                 # GAN-ADA DCGAN) or 'dcgan' (width/kernel below)
-    size: int = 28               # image side (kerasio: 32, 64 or 128; ada: a multiple of 16; the others make 28x28)
+    "The published knobs of a peer."
+    arch: str = "peer"           # 'peer' (the TF DCGAN tutorial's networks), 'kerasio' (keras-io's face DCGAN) or 'ada'
+                                 # (keras-io's GAN-ADA DCGAN)
+    size: int = 28               # image side (peer: 28; kerasio: 32, 64 or 128; ada: a multiple of 16)
     channels: int = 1            # image channels (kerasio, ada: 1 or 3)
-    conditional: bool = False    # class-conditional: label embedding in G, projection discriminator
     latent_dim: int = 100
-    g_ch: int = 128              # dcgan: channels of G's 7x7 map (then g_ch/2 at 14x14)
-    d_ch: int = 32               # dcgan: channels of D's first conv (then 2 x d_ch)
-    kernel: int = 4              # dcgan: kernel size of every (transposed) convolution
-    g_bn: bool = True            # dcgan: batch norm in G
-    bn_momentum: float = 0.9     # dcgan: moving-average momentum of G's batch norms (Keras' default is 0.99)
-    d_dropout: float = 0.0       # dcgan: dropout after D's convolutions
-    sn: bool = False             # spectral normalisation of D's layers
-    emb_dim: int = 32            # conditional: size of G's label embedding (concatenated to z)
-    loss: str = "bce"            # 'bce' (non-saturating), 'hinge', 'kerasio' (sigmoid D, fake = 1, noisy labels, D then G)
-                                 # or 'ada' (non-saturating BCE, adaptive discriminator augmentation, simultaneous update)
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    beta1: float = 0.5
+    d_dropout: float = 0.3       # dropout in the discriminator
+    loss: str = "bce"            # 'bce' (the tutorial's non-saturating BCE, one simultaneous update), 'kerasio' (sigmoid
+                                 # D, fake = 1, noisy labels, D then G) or 'ada' (non-saturating BCE with adaptive
+                                 # discriminator augmentation)
+    lr_g: float = 1e-4
+    lr_d: float = 1e-4
+    beta1: float = 0.9
     beta2: float = 0.999
-    batch: int = 32
-    ema: float = 0.999           # EMA decay of the sampling generator; 0 = no EMA (sample the trained G)
-    ema_warmup: bool = True      # decay min(ema, (1 + t) / (10 + t)): the average forgets the random start
-    r1: float = 0.0              # R1 penalty weight gamma (gamma/2 E|grad D(x_real)|^2); 0 = off
-    r1_every: int = 16           # lazy R1: applied (scaled by this) every this many steps
-    diffaug: str = ""            # DiffAugment policy: '', 'translation', 'cutout' or 'translation,cutout'
-    xla: bool = True             # jit_compile the training step
+    batch: int = 256
+    ema: float = 0.0             # EMA decay of the sampling generator; 0 = no EMA (sample the trained G)
+    ema_warmup: bool = False     # decay min(ema, (1 + t) / (10 + t)): the average forgets the random start
+    xla: bool = False            # jit_compile the training step
 
     def describe(self) -> dict:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "conditional": False}  # the scorer's field: no peer is conditional
 
 
+# The TensorFlow DCGAN tutorial (tensorflow.org/tutorials/generative/dcgan) for 28x28 images: G Dense 7x7x256 -> 5x5
+# Conv2DTranspose 128, 64, 1 with batch norm and LeakyReLU, tanh; D 5x5 Conv2D 64, 128 (stride 2) with LeakyReLU and
+# Dropout 0.3, Dense 1 (a logit); non-saturating BCE, both updates from one forward pass; Adam 1e-4; batch 256; noise 100.
 PEER = Recipe(arch="peer", latent_dim=100, loss="bce", lr_g=1e-4, lr_d=1e-4, beta1=0.9, beta2=0.999, batch=256,
-              ema=0.0, xla=False, bn_momentum=0.99, d_dropout=0.3)
-# Only the peer is trained from this file. The package's own recipes (`fast`, `fast-cond`, ...) train through the
-# package (time_to_quality.py: make_gan + fit). `arch='dcgan'` and the other knobs are the ablation's, which found the
-# fast recipe (images/ttq/ablation.md); `peer:arch=dcgan,...` reruns one of its rows.
+              ema=0.0, xla=False, d_dropout=0.3)
 # keras-io's "DCGAN to generate face images" (fchollet, 2019-2021), as published for CelebA at 64x64: the example a user
 # would copy for their own colour pictures. Images in [0, 1]; G Dense 8x8x128 -> Conv2DTranspose 128, 256, 512 (4x4,
 # stride 2, LeakyReLU 0.2) -> 5x5 Conv2D sigmoid; D Conv2D 64, 128, 128 (4x4, stride 2, LeakyReLU 0.2), Flatten,
@@ -113,8 +103,6 @@ def parse_contender(spec: str) -> Recipe:
         if not eq or key not in fields:
             raise ValueError(f"Bad override {item!r} in {spec!r}; use key=value with key one of {', '.join(fields)}.")
         changes[key] = _convert(fields[key], value)
-    if changes.get("diffaug", "").replace("+", ","):  # '+' is accepted too, as ',' separates overrides
-        changes["diffaug"] = changes["diffaug"].replace("+", ",")
     return dataclasses.replace(RECIPES[name], **changes)
 
 
@@ -124,35 +112,30 @@ def contender_dir_name(spec: str) -> str:
 
 
 # ---------------------------------------------------------------------------- networks
-def _sn(layer, r: Recipe):
-    return layers.SpectralNormalization(layer) if r.sn else layer
+def _unknown(r: Recipe):
+    return ValueError(f"Unknown peer architecture {r.arch!r}: choose peer, kerasio or ada.")
 
 
 def build_generator(r: Recipe) -> keras.Model:
-    "z (latent_dim,) [and label ()] -> image (28, 28, 1) in [-1, 1]; standard Keras layers only, so it loads plainly."
+    "z (latent_dim,) -> an image: the peer's published generator, standard Keras layers only, so it loads plainly."
     z = keras.Input((r.latent_dim,), name="z")
-    inputs, h = [z], z
-    if r.conditional:
-        y = keras.Input((), dtype="int32", name="label")
-        inputs.append(y)
-        h = layers.Concatenate()([z, layers.Flatten()(layers.Embedding(NUM_CLASSES, r.emb_dim)(y))])
     if r.arch == "kerasio":  # keras-io's face DCGAN, layer for layer (its first map is size/8 square)
         start = r.size // 8
-        h = layers.Reshape((start, start, 128))(layers.Dense(start * start * 128)(h))
+        h = layers.Reshape((start, start, 128))(layers.Dense(start * start * 128)(z))
         for ch in (128, 256, 512):
             h = layers.LeakyReLU(0.2)(layers.Conv2DTranspose(ch, 4, strides=2, padding="same")(h))
         out = layers.Conv2D(r.channels, 5, padding="same", activation="sigmoid")(h)
     elif r.arch == "ada":  # keras-io's GAN-ADA generator, layer for layer (depth 4: its first map is size/16 square)
         if r.size % 16: raise ValueError(f"arch='ada' makes images whose side is a multiple of 16, not {r.size}")
         start = r.size // 16
-        h = layers.ReLU()(layers.BatchNormalization(scale=False)(layers.Dense(start * start * 128, use_bias=False)(h)))
+        h = layers.ReLU()(layers.BatchNormalization(scale=False)(layers.Dense(start * start * 128, use_bias=False)(z)))
         h = layers.Reshape((start, start, 128))(h)
         for _ in range(3):
             h = layers.Conv2DTranspose(128, 4, strides=2, padding="same", use_bias=False)(h)
             h = layers.ReLU()(layers.BatchNormalization(scale=False)(h))
         out = layers.Conv2DTranspose(r.channels, 4, strides=2, padding="same", activation="sigmoid")(h)
     elif r.arch == "peer":  # the TensorFlow DCGAN tutorial, layer for layer
-        h = layers.Dense(7 * 7 * 256, use_bias=False)(h)
+        h = layers.Dense(7 * 7 * 256, use_bias=False)(z)
         h = layers.LeakyReLU()(layers.BatchNormalization()(h))
         h = layers.Reshape((7, 7, 256))(h)
         h = layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False)(h)
@@ -160,19 +143,13 @@ def build_generator(r: Recipe) -> keras.Model:
         h = layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False)(h)
         h = layers.LeakyReLU()(layers.BatchNormalization()(h))
         out = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh")(h)
-    else:  # compact DCGAN: 7x7xg_ch -> 14x14x(g_ch/2) -> 28x28x1
-        def norm_act(h):
-            if r.g_bn: h = layers.BatchNormalization(momentum=r.bn_momentum)(h)
-            return layers.LeakyReLU(0.2)(h)
-        h = norm_act(layers.Dense(7 * 7 * r.g_ch, use_bias=not r.g_bn)(h))
-        h = layers.Reshape((7, 7, r.g_ch))(h)
-        h = norm_act(layers.Conv2DTranspose(r.g_ch // 2, r.kernel, strides=2, padding="same", use_bias=not r.g_bn)(h))
-        out = layers.Conv2DTranspose(1, r.kernel, strides=2, padding="same", activation="tanh")(h)
-    return keras.Model(inputs if r.conditional else z, out, name="generator")
+    else:
+        raise _unknown(r)
+    return keras.Model(z, out, name="generator")
 
 
 def build_discriminator(r: Recipe) -> keras.Model:
-    "image [and label] -> one logit. Conditional: a projection discriminator, logit = w.h + embed(y).h (Miyato 2018)."
+    "image -> the peer's verdict: a logit (peer, ada), or P(fake) from a sigmoid (kerasio, which labels fakes 1)."
     x = keras.Input((r.size, r.size, r.channels), name="image")
     if r.arch == "kerasio":  # three strided convolutions, then a dropout and one sigmoid unit
         h = x
@@ -187,47 +164,12 @@ def build_discriminator(r: Recipe) -> keras.Model:
             h = layers.LeakyReLU(0.2)(layers.BatchNormalization(scale=False)(h))
         h = layers.Dropout(r.d_dropout)(layers.Flatten()(h))
         return keras.Model(x, layers.Dense(1)(h), name="discriminator")
-    if r.arch == "peer":
-        h = layers.Conv2D(64, 5, strides=2, padding="same")(x)
-        h = layers.Dropout(0.3)(layers.LeakyReLU()(h))
-        h = layers.Conv2D(128, 5, strides=2, padding="same")(h)
-        h = layers.Dropout(0.3)(layers.LeakyReLU()(h))
-    else:
-        h = x
-        for ch in (r.d_ch, 2 * r.d_ch):
-            h = layers.LeakyReLU(0.2)(_sn(layers.Conv2D(ch, r.kernel, strides=2, padding="same"), r)(h))
-            if r.d_dropout: h = layers.Dropout(r.d_dropout)(h)
-    h = layers.Flatten()(h)
-    logit = _sn(layers.Dense(1), r)(h)
-    if not r.conditional:
-        return keras.Model(x, logit, name="discriminator")
-    y = keras.Input((), dtype="int32", name="label")
-    embed = layers.Embedding(NUM_CLASSES, int(h.shape[-1]),
-                             embeddings_initializer=keras.initializers.RandomNormal(0, 0.02))
-    projection = layers.Dot(axes=1)([layers.Flatten()(embed(y)), h])
-    return keras.Model([x, y], layers.Add()([logit, projection]), name="discriminator")
-
-
-# ---------------------------------------------------------------------------- DiffAugment (Zhao et al. 2020)
-def diff_augment(x, policy: str, rng: tf.random.Generator):
-    "Differentiable translation (up to 1/8 of the side, background-filled) and cutout (a half-side square -> 0)."
-    b, size = tf.shape(x)[0], x.shape[1]
-    if "translation" in policy:
-        shift = size // 8
-        pad = tf.pad(x, [[0, 0], [shift, shift], [shift, shift], [0, 0]], constant_values=-1.0)  # background is -1
-        offsets = rng.uniform((b, 2), 0, 2 * shift + 1, dtype=tf.int32)
-        grid = tf.range(size)[None, :]
-        x = tf.gather(pad, grid + offsets[:, :1], axis=1, batch_dims=1)
-        x = tf.gather(x, grid + offsets[:, 1:], axis=2, batch_dims=1)
-    if "cutout" in policy:
-        half = size // 4  # a size/2 square
-        centre = rng.uniform((b, 2), 0, size, dtype=tf.int32)
-        grid = tf.range(size)[None, :]
-        keep_r = tf.abs(grid - centre[:, :1]) >= half  # (b, size)
-        keep_c = tf.abs(grid - centre[:, 1:]) >= half
-        mask = tf.cast(tf.logical_or(keep_r[:, :, None], keep_c[:, None, :]), x.dtype)
-        x = x * mask[..., None]
-    return x
+    if r.arch != "peer": raise _unknown(r)
+    h = layers.Conv2D(64, 5, strides=2, padding="same")(x)  # the TensorFlow DCGAN tutorial, layer for layer
+    h = layers.Dropout(r.d_dropout)(layers.LeakyReLU()(h))
+    h = layers.Conv2D(128, 5, strides=2, padding="same")(h)
+    h = layers.Dropout(r.d_dropout)(layers.LeakyReLU()(h))
+    return keras.Model(x, layers.Dense(1)(layers.Flatten()(h)), name="discriminator")
 
 
 # ---------------------------------------------------------------------------- adaptive discriminator augmentation
@@ -244,7 +186,7 @@ def build_ada_augmenter(r: Recipe, seed: int = 0) -> keras.Model:
 
 # ---------------------------------------------------------------------------- training
 class Trainer:
-    "Models, optimizers, the EMA generator and one compiled training step for a Recipe, on in-memory images."
+    "A peer's models, optimizers, EMA generator (where it has one) and its compiled training step, on in-memory images."
 
     def __init__(self, r: Recipe, images_uint8: np.ndarray, labels: np.ndarray, seed: int = 0):
         self.r = r
@@ -258,8 +200,6 @@ class Trainer:
         self.opt_d = keras.optimizers.Adam(r.lr_d, beta_1=r.beta1, beta_2=r.beta2)
         self.opt_g.build(self.G.trainable_variables)
         self.opt_d.build(self.D.trainable_variables)
-        if r.loss in ("kerasio", "ada") and (r.r1 or r.diffaug or r.conditional):
-            raise ValueError(f"loss={r.loss!r} has its own training step: no r1, diffaug or conditional")
         if r.loss == "ada":  # the augmentation probability p (reported as trainer.ada_p) and the augmenter
             self.ada_p = tf.Variable(0.0, trainable=False, name="ada_p")
             self.augmenter = build_ada_augmenter(r, seed)
@@ -271,46 +211,26 @@ class Trainer:
             self.G_ema = None
         self.step_count = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.steps = 0  # the same count in Python (no device sync to read it)
-        plain = {"kerasio": self._step_kerasio, "ada": self._step_ada}.get(r.loss, lambda: self._step(False))
-        self._plain = tf.function(plain, jit_compile=r.xla)
-        self._with_r1 = tf.function(lambda: self._step(True), jit_compile=r.xla) if r.r1 else None
+        step = {"bce": self._step_tutorial, "kerasio": self._step_kerasio, "ada": self._step_ada}.get(r.loss)
+        if step is None: raise ValueError(f"Unknown peer loss {r.loss!r}: choose bce, kerasio or ada.")
+        self._step = tf.function(step, jit_compile=r.xla)
 
     @property
     def sampler(self) -> keras.Model:
         "The generator to sample from: the EMA copy where there is one."
         return self.G_ema if self.G_ema is not None else self.G
 
-    def _d_logits(self, x, y, training=True):
-        if self.r.diffaug: x = diff_augment(x, self.r.diffaug, self.rng)
-        return self.D([x, y] if self.r.conditional else x, training=training)
-
-    def _losses(self, real_logits, fake_logits):
-        if self.r.loss == "hinge":
-            d = tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
-            return d, -tf.reduce_mean(fake_logits)
-        bce = lambda labels, logits: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
-        d = bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
-        return d, bce(tf.ones_like(fake_logits), fake_logits)
-
-    def _step(self, r1: bool):
+    def _step_tutorial(self):
+        "The TF DCGAN tutorial's train_step: both networks updated from one forward pass, non-saturating BCE on logits."
         r, b = self.r, self.r.batch
         idx = self.rng.uniform((b,), 0, self.n, dtype=tf.int32)
         real = tf.cast(tf.gather(self.images, idx), tf.float32) / 127.5 - 1.0
-        y = tf.gather(self.labels, idx)  # the fakes use the real batch's labels (the class frequencies of the data)
-        z = self.rng.normal((b, r.latent_dim))
+        bce = lambda labels, logits: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.G([z, y] if r.conditional else z, training=True)
-            fake_logits = self._d_logits(fake, y)
-            if r1:
-                with tf.GradientTape() as r1_tape:
-                    r1_tape.watch(real)
-                    real_logits = self._d_logits(real, y)
-                grad = r1_tape.gradient(tf.reduce_sum(real_logits), real)
-                penalty = tf.reduce_mean(tf.reduce_sum(tf.square(grad), axis=[1, 2, 3]))
-            else:
-                real_logits = self._d_logits(real, y)
-            d_loss, g_loss = self._losses(real_logits, fake_logits)
-            if r1: d_loss += r.r1 / 2 * r.r1_every * penalty
+            fake = self.G(self.rng.normal((b, r.latent_dim)), training=True)
+            real_logits, fake_logits = self.D(real, training=True), self.D(fake, training=True)
+            d_loss = bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
+            g_loss = bce(tf.ones_like(fake_logits), fake_logits)
         self.opt_d.apply_gradients(zip(d_tape.gradient(d_loss, self.D.trainable_variables), self.D.trainable_variables))
         self.opt_g.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables), self.G.trainable_variables))
         self.step_count.assign_add(1)
@@ -378,6 +298,5 @@ class Trainer:
 
     def step(self):
         "One training step; returns the (discriminator, generator) losses as tensors."
-        lazy_r1 = self._with_r1 is not None and self.steps % self.r.r1_every == 0
         self.steps += 1
-        return self._with_r1() if lazy_r1 else self._plain()
+        return self._step()

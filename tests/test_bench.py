@@ -147,3 +147,23 @@ def test_ada_peer_builds_trains_and_adapts_p():
         loss = tf.reduce_mean(trainer.D(trainer._ada_augment(trainer.G(z, training=True)), training=True))
     grads = tape.gradient(loss, trainer.G.trainable_variables)
     assert all(v is not None for v in grads) and float(tf.linalg.global_norm(grads)) > 0
+
+
+def test_tutorial_and_kerasio_peers_build_and_train():
+    "The other two peers: the TF DCGAN tutorial's networks (its model summaries' counts) and keras-io's face DCGAN train."
+    import dataclasses
+    import numpy as np
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import ttq_models as tm
+    rng = np.random.default_rng(0)
+    tutorial = tm.Trainer(dataclasses.replace(tm.RECIPES["peer"], batch=8), rng.integers(0, 256, (16, 28, 28, 1), dtype=np.uint8),
+                          np.zeros(16, np.int64), seed=0)
+    assert (tutorial.G.count_params(), tutorial.D.count_params()) == (2_330_944, 212_865)  # as the tutorial prints them
+    faces = tm.Trainer(tm.parse_contender("kerasio:batch=4,size=32,channels=3"), rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8),
+                       np.zeros(8, np.int64), seed=0)
+    assert faces.G.output_shape == (None, 32, 32, 3) and faces.sampler is faces.G  # no EMA in the example
+    for trainer in (tutorial, faces):
+        for _ in range(2):
+            assert all(np.isfinite(float(v)) for v in trainer.step())
+    with pytest.raises(ValueError, match="Unknown peer architecture 'dcgan'"):
+        tm.Trainer(tm.parse_contender("peer:arch=dcgan"), rng.integers(0, 256, (4, 28, 28, 1), dtype=np.uint8), np.zeros(4), seed=0)

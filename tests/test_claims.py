@@ -16,7 +16,19 @@ def sources() -> dict:
     return {"default": card("fashion_mnist_generator"), "conditional": card("fashion_mnist_conditional_generator"),
             "emoji": card("emoji_generator"), "emoji64": card("emoji64_generator"), "ttq": json.loads(TTQ.read_text()),
             "colour64": json.loads((TTQ.parent / "colour64.json").read_text()),
-            "blur32": json.loads((ROOT / "images" / "colour" / "emoji_calibration_32.json").read_text())["rows"]["real at 8x8 and back"]}
+            "blur32": json.loads((ROOT / "images" / "colour" / "emoji_calibration_32.json").read_text())["rows"]["real at 8x8 and back"],
+            "track": json.loads((ROOT / "images" / "track_times.json").read_text())}
+
+
+TRAINING_NOTEBOOKS = {"game": "04_game", "mnist": "05_mnist", "dcgan": "06_dcgan", "recipes": "07_recipes",
+                      "training": "08_training", "results": "09_results",
+                      "evaluation": "10_evaluation", "finetune": "11_finetune", "own": "12_own_images"}
+
+
+def _track(t: dict) -> dict:
+    "Minutes of the timed re-run of the GAN track (scripts/time_track.py): in all, and in each notebook that trains."
+    minutes = {k: str(round(t["seconds"][f"{nb}.ipynb"] / 60)) for k, nb in TRAINING_NOTEBOOKS.items()}
+    return {"total": str(round(sum(t["seconds"].values()) / 60)), **minutes}
 
 
 def _card(c: dict) -> dict:
@@ -57,6 +69,12 @@ CLAIMS = {
         r"reaches the peer's best FID \((?P<fid>[\d.]+), at (?P<minutes>\d+) minutes\)",
         lambda s: {"fid": f"{min(r['fid'] for r in s['colour64']['results']['kerasio']['rows']):.1f}",
                    "minutes": f"{min(s['colour64']['results']['kerasio']['rows'], key=lambda r: r['fid'])['minutes']:g}"}),
+    "the timed re-run of the GAN track": (
+        r"took (?P<total>\d+) minutes on two CPU cores, with nothing else running: (?P<game>\d+) in `04_game`, "
+        r"(?P<mnist>\d+) in `05_mnist`, (?P<dcgan>\d+) in `06_dcgan`, (?P<recipes>\d+) in `07_recipes`, "
+        r"(?P<training>\d+) in `08_training`, "
+        r"(?P<results>\d+) in `09_results`, (?P<evaluation>\d+) in `10_evaluation`, (?P<finetune>\d+) in `11_finetune` "
+        r"and (?P<own>\d+) in `12_own_images`", lambda s: _track(s["track"])),
     "how far the shipped generators miss their targets": (
         r"Both are missed, by (?P<default>[\d.]+)x and (?P<conditional>[\d.]+)x",
         lambda s: {"default": f"{s['default']['metrics']['fid'] / 15:.1f}", "conditional": f"{s['conditional']['metrics']['fid'] / 8:.1f}"}),
