@@ -269,8 +269,8 @@ def load_dataset(
     if max_images is not None:
         if not isinstance(max_images, int) or max_images < 1:
             raise ValueError(f"max_images must be a positive integer or None, got {max_images!r}.")
+        if not 0 <= int(ds.cardinality()) <= max_images: source += f", first {max_images:,} used"  # only where it cuts
         ds = ds.take(max_images)
-        source += f", first {max_images:,} used"
     if verbose: print(f"{name} [{split}] from {source}")
     n = int(ds.cardinality())
     ds = ds.map(lambda x, y: (scale_images(x, scale), y), num_parallel_calls=tf.data.AUTOTUNE)

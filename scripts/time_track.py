@@ -11,7 +11,6 @@ Writes the JSON after every notebook, so an interrupted run keeps the times it h
 import argparse
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -28,15 +27,8 @@ def track(nbs=ROOT / "nbs") -> list:
     return sorted(p for p in nbs.glob("*.ipynb") if TRACK.match(p.name))
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
-
 def main(argv=None):
+    from aa_gan.core import machine  # the words every record of this package uses
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", help="names in nbs/ (default: the whole GAN track)")
     ap.add_argument("--out", default=str(ROOT / "images" / "track_times.json"))
@@ -59,7 +51,7 @@ def main(argv=None):
             continue
         times[name] = round(seconds, 1)
         print(f"{name}: {seconds / 60:.1f} min", flush=True)
-        record = {"machine": f"{cpu_name()}, {os.cpu_count()} cores", "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        record = {"machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
                   "command": "python scripts/time_track.py", "seconds": times,
                   "total_minutes": round(sum(times.values()) / 60, 1)}
         tmp = out.with_suffix(".tmp")

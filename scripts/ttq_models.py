@@ -210,7 +210,6 @@ class Trainer:
         else:
             self.G_ema = None
         self.step_count = tf.Variable(0, dtype=tf.int64, trainable=False)
-        self.steps = 0  # the same count in Python (no device sync to read it)
         step = {"bce": self._step_tutorial, "kerasio": self._step_kerasio, "ada": self._step_ada}.get(r.loss)
         if step is None: raise ValueError(f"Unknown peer loss {r.loss!r}: choose bce, kerasio or ada.")
         self._step = tf.function(step, jit_compile=r.xla)
@@ -298,5 +297,4 @@ class Trainer:
 
     def step(self):
         "One training step; returns the (discriminator, generator) losses as tensors."
-        self.steps += 1
         return self._step()
