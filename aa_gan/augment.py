@@ -27,10 +27,14 @@ def augment_color(images, seed=None):
     mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
     return (x - mean) * (keras.random.uniform(shape, seed=seed) + 0.5) + mean
 
+def _box(images, ratio: float) -> tuple:
+    "(batch, height, width, and `ratio` of the height and of the width in whole pixels) of a batch of images."
+    h, w = images.shape[1], images.shape[2]
+    return tf.shape(images)[0], h, w, int(h * ratio + 0.5), int(w * ratio + 0.5)
+
 def augment_translation(images, seed=None, ratio: float = 0.125):
     "Shift each image by up to `ratio` of its size in each direction; what comes in from the border is 0."
-    batch, h, w = tf.shape(images)[0], images.shape[1], images.shape[2]
-    dy, dx = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    batch, h, w, dy, dx = _box(images, ratio)
     rows = tf.range(h)[None] + keras.random.randint((batch, 1), -dy, dy + 1, seed=seed) + dy  # in the padded image
     cols = tf.range(w)[None] + keras.random.randint((batch, 1), -dx, dx + 1, seed=seed) + dx
     padded = tf.pad(images, [[0, 0], [dy, dy], [dx, dx], [0, 0]])
@@ -38,8 +42,7 @@ def augment_translation(images, seed=None, ratio: float = 0.125):
 
 def augment_cutout(images, seed=None, ratio: float = 0.5):
     "Set a square of `ratio` times the image's side, at a random place in each image, to 0."
-    batch, h, w = tf.shape(images)[0], images.shape[1], images.shape[2]
-    ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    batch, h, w, ch, cw = _box(images, ratio)
     top = keras.random.randint((batch, 1, 1), 0, h + (1 - ch % 2), seed=seed) - ch // 2
     left = keras.random.randint((batch, 1, 1), 0, w + (1 - cw % 2), seed=seed) - cw // 2
     r, c = tf.range(h)[None, :, None], tf.range(w)[None, None, :]

@@ -95,6 +95,7 @@ def package_config(spec: str, dataset: str, image_size, channels, batch, no_xla:
     "The `TrainConfig` of a package contender, as `aa-gan train` would resolve it (`runs._chosen`): 'fast:augment=none'."
     import dataclasses
     from aa_gan.config import TrainConfig
+    from aa_gan.folders import open_folder
     from aa_gan.runs import _chosen
     name, _, overrides = spec.partition(":")
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -107,7 +108,7 @@ def package_config(spec: str, dataset: str, image_size, channels, batch, no_xla:
     config = TrainConfig(dataset=dataset, model=name, seed=seed, image_size=image_size, channels=channels,
                          **({"batch_size": batch} if batch else {}), **({"jit_compile": False} if no_xla else {}))
     config = dataclasses.replace(config, **changes).checked()
-    return _chosen(config) if is_folder(dataset) else config
+    return _chosen(config, open_folder(dataset)) if is_folder(dataset) else config
 
 
 def run_recipe(spec: str, batch: int | None, no_xla: bool, dataset: str = DATASET, image_size=None, channels=None,

@@ -60,3 +60,13 @@ def test_evaluate_offline_advice_is_a_flag(tmp_path):
                                              "inception_v3_weights_tf_dim_ordering_tf_kernels.h5."]
     r = aa_gan("evaluate", "--generator", PRETRAINED_GENERATOR, "--inception-weights", tmp_path / "none.h5", "-n", 4)
     assert r.returncode == 2 and "--inception-weights is for --extractor inception" in r.stderr, r.stderr[-2000:]
+
+
+def test_help_names_every_shipped_generator():
+    "`aa-gan generate --help` and `aa-gan evaluate --help` list each generator that ships (evaluate's once lacked emoji64)."
+    from aa_gan.cli import shipped_generators
+    for command in ("generate", "evaluate"):
+        r = aa_gan(command, "--help", timeout=120)
+        text = " ".join(r.stdout.split())
+        missing = [name for name in shipped_generators() if f" {name}" not in text]
+        assert r.returncode == 0 and missing == [], (command, missing)

@@ -151,11 +151,12 @@ def test_a_run_checks_each_file_once_then_never(folder, cache, monkeypatch, caps
     "`train` asks `_chosen` what suits the folder, then loads it: one scan between them; the next run opens no image."
     from aa_gan.config import TrainConfig
     from aa_gan.folders import load_training_data
+    from aa_gan.folders import ImageFolder, open_folder
     from aa_gan.runs import _chosen
     opened = []
     real_open = folders.Image.open
     monkeypatch.setattr(folders.Image, "open", lambda p, *a, **k: opened.append(Path(p).name) or real_open(p, *a, **k))
-    config = _chosen(TrainConfig(dataset=str(folder)).checked())
+    config = _chosen(TrainConfig(dataset=str(folder)).checked(), open_folder(str(folder)))
     assert (config.model, config.image_size, config.channels, config.r1) == ("fast-cond+resize", 32, 3, 0.1)
     assert "--image-size 32 (most images are smaller than 64 pixels)" in capsys.readouterr().out
     data, steps = load_training_data(str(folder), (config.image_size, config.image_size, config.channels), "-1,1", 4,
@@ -163,9 +164,24 @@ def test_a_run_checks_each_file_once_then_never(folder, cache, monkeypatch, caps
     assert len(opened) == 8 + 6 and set(opened) == {p.name for p in folder.rglob("*") if p.is_file()}  # each file checked once, each image decoded once
     opened.clear()
     folders._SCANS.clear()  # a new process: only the disk remembers
-    assert _chosen(TrainConfig(dataset=str(folder)).checked()) == config
+    assert _chosen(TrainConfig(dataset=str(folder)).checked(), open_folder(str(folder))) == config
     load_training_data(str(folder), (config.image_size, config.image_size, config.channels), "-1,1", 4, class_names=["cats", "dogs"])
     assert opened == []
+    fresh = ImageFolder(folder, *scan_folder(folder))  # a scan of its own, no cache: the same decisions
+    assert _chosen(TrainConfig(dataset=str(folder)).checked(), fresh) == config
+
+
+def test_train_resolves_its_folder_once(folder, cache, tmp_path, monkeypatch):
+    """`train` on a folder with classes: one scan, made into one `ImageFolder` that every step is handed (the recipe's choice,
+    the class names, the data). The folder is walked twice: that scan, and the decoder's listing that keys its cache entry;
+    before, the scan walked it twice and the class names a fourth time."""
+    from aa_gan.runs import train
+    walks, real_find = [], folders.find_files
+    monkeypatch.setattr(folders, "find_files", lambda f: walks.append(Path(f).name) or real_find(f))
+    resolved, real_open = [], folders.open_folder
     import aa_gan.runs
-    monkeypatch.setattr(aa_gan.runs, "cached_scan", lambda dataset, **kwargs: scan_folder(dataset))  # as before: a scan of its own
-    assert _chosen(TrainConfig(dataset=str(folder)).checked()) == config  # the same decisions
+    monkeypatch.setattr(aa_gan.runs, "open_folder", lambda d, **k: resolved.append(d) or real_open(d, **k))
+    gan, _ = train(dataset=str(folder), out_dir=str(tmp_path / "run"), image_size=32, epochs=1, steps_per_epoch=1,
+                   batch_size=2, precision="float32", jit_compile=False, verbose=0)
+    assert gan.num_classes == 2 and len(resolved) == 1, resolved  # fast-cond+resize: the two class sub-folders
+    assert walks == ["pets", "pets"], walks

@@ -152,11 +152,13 @@ def test_cli_folder_errors_are_one_line(tmp_path):
 def test_a_folder_without_epochs_trains_for_steps_not_passes(folder, capsys):
     "No --epochs on a folder: about FOLDER_STEPS steps, at most FOLDER_EPOCHS grids, said in the run's first line; given epochs win."
     from aa_gan.config import TrainConfig
+    from aa_gan.folders import open_folder
     from aa_gan.runs import _chosen, FOLDER_STEPS, FOLDER_EPOCHS, EPOCHS
-    config = _chosen(TrainConfig(dataset=str(folder)))  # 6 images: one step an epoch would mean 10,000 grids
+    found = open_folder(str(folder))
+    config = _chosen(TrainConfig(dataset=str(folder)), found)  # 6 images: one step an epoch would mean 10,000 grids
     said = capsys.readouterr().out
     assert config.epochs == FOLDER_EPOCHS and config.steps_per_epoch == FOLDER_STEPS // FOLDER_EPOCHS, config
     assert f"--epochs {FOLDER_EPOCHS} --steps-per-epoch {FOLDER_STEPS // FOLDER_EPOCHS}" in said and "Ctrl-C" in said, said
-    assert _chosen(TrainConfig(dataset=str(folder), epochs=3)).epochs == 3
-    assert _chosen(TrainConfig(dataset=str(folder), steps_per_epoch=2000)).epochs == EPOCHS  # never fewer than the usual 20
-    assert _chosen(TrainConfig()).epochs == EPOCHS  # a standard dataset: the original recipe's 20
+    assert _chosen(TrainConfig(dataset=str(folder), epochs=3), found).epochs == 3
+    assert _chosen(TrainConfig(dataset=str(folder), steps_per_epoch=2000), found).epochs == EPOCHS  # never fewer than the usual 20
+    assert _chosen(TrainConfig(), None).epochs == EPOCHS  # a standard dataset: the original recipe's 20
