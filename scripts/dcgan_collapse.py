@@ -22,17 +22,17 @@ DATASET, SIZE, STEPS, BATCH, N = "runs/colour/emoji64", 32, 500, 32, 1000
 MODES = ("inference", "training")  # how the generator's move runs the discriminator
 
 
-def train_one(mode: str, seed: int, folder: Path) -> dict:
-    "Train seed 002's DCGAN for STEPS steps with the generator judged in `mode`; its scores, spread and losses."
-    import numpy as np
+def fit_dcgan(mode: str, seed: int, folder: Path, steps: int = STEPS, ema: float | None = None, precision: str = "float32",
+              threads: int = 1):
+    "Seed 002's DCGAN trained `steps` steps on the emoji with the generator judged in `mode`: (gan, Keras history, CPU seconds)."
     from aa_gan.core import keras, tf
-    tf.config.threading.set_intra_op_parallelism_threads(1); tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.threading.set_intra_op_parallelism_threads(threads); tf.config.threading.set_inter_op_parallelism_threads(threads)
     from aa_gan.augment import DEFAULT_POLICY
     from aa_gan.discriminator import build_discriminator
-    from aa_gan.evaluation import evaluate_generator
     from aa_gan.folders import load_image_folder
     from aa_gan.gan import GAN, average_loss
     from aa_gan.generator import build_generator
+    from aa_gan.speed import precision_policy
     from aa_gan.training import ModelMonitor
 
     class InferenceJudge(GAN):
@@ -47,18 +47,31 @@ def train_one(mode: str, seed: int, folder: Path) -> dict:
     data = load_image_folder(ROOT / DATASET, image_size=SIZE, channels=3, scale="-1,1", batch_size=BATCH, seed=seed,
                              drop_remainder=True).repeat()
     cls = InferenceJudge if mode == "inference" else GAN
-    gan = cls(build_generator("dcgan", image_shape=shape), build_discriminator("dcgan", image_shape=shape), loss="original",
-              augment=DEFAULT_POLICY, seed=seed)
+    with precision_policy(precision):
+        gan = cls(build_generator("dcgan", image_shape=shape), build_discriminator("dcgan", image_shape=shape), loss="original",
+                  augment=DEFAULT_POLICY, seed=seed, ema=ema)
     gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
     folder.mkdir(parents=True, exist_ok=True)
     cpu = time.process_time()
-    h = gan.fit(data, epochs=STEPS // 100, steps_per_epoch=100, callbacks=[ModelMonitor(folder, n_images=16)], verbose=0)
-    cpu = time.process_time() - cpu
-    x = gan.generate(64, seed=1).reshape(64, -1)
+    h = gan.fit(data, epochs=steps // 100, steps_per_epoch=100, callbacks=[ModelMonitor(folder, n_images=16)], verbose=0)
+    return gan, h, time.process_time() - cpu
+
+
+def scores(generator) -> dict:
+    "Spread of 64 samples and `evaluate_generator`'s FID, precision and recall (N against N of the folder's images)."
+    import numpy as np
+    from aa_gan.evaluation import evaluate_generator
+    from aa_gan.gan import generate
+    x = np.asarray(generate(generator, 64, seed=1), "float32").reshape(64, -1)
     d = np.sqrt(((x[:, None] - x[None]) ** 2).mean(-1))
-    m = evaluate_generator(gan.sampler, dataset=str(ROOT / DATASET), n=N, seed=0, calibration=False)
-    return {"mode": mode, "seed": seed, "steps": STEPS, "cpu_min": round(cpu / 60, 2), "spread": float(d[np.triu_indices(64, 1)].mean()),
-            "fid": m["fid"], "precision": m["precision"], "recall": m["recall"],
+    m = evaluate_generator(generator, dataset=str(ROOT / DATASET), n=N, seed=0, calibration=False)
+    return {"spread": float(d[np.triu_indices(64, 1)].mean()), "fid": m["fid"], "precision": m["precision"], "recall": m["recall"]}
+
+
+def train_one(mode: str, seed: int, folder: Path) -> dict:
+    "Train seed 002's DCGAN for STEPS steps with the generator judged in `mode`; its scores, spread and losses."
+    gan, h, cpu = fit_dcgan(mode, seed, folder)
+    return {"mode": mode, "seed": seed, "steps": STEPS, "cpu_min": round(cpu / 60, 2), **scores(gan.sampler),
             "losses": {k: [round(float(v), 3) for v in vs] for k, vs in h.history.items()}}
 
 
