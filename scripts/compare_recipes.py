@@ -31,7 +31,7 @@ RECIPES = [  # (name, extra train flags, what it is)
     ("wgan-gp", "", "small networks, WGAN-GP, 5 critic steps"),
     ("cgan", "", "conditional, hinge, projection D"),
     ("encdec", "", "encoder-decoder, BCE + 10 x L1"),
-    ("dcgan", "--image-size 32 --channels 1", "DCGAN at 32x32x1, original losses"),
+    ("dcgan", "--image-size 32 --channels 1", "DCGAN at 32x32x1, noisy labels, the paper's Adam, EMA"),
     ("fashiongan", "", "the original FashionGAN recipe"),
 ]
 
