@@ -88,7 +88,7 @@ def r1_penalty(discriminator, real, labels=None, training: bool = True):
 import numpy as np
 from .core import keras, tf
 from .data import default_labels, num_classes
-from .augment import check_policy, diff_augment
+from .augment import check_policy, diff_augment, ada_adjust, ADA_EVERY
 
 def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
     "`n` standard-normal latent vectors as float32 numpy, repeatable with `seed` (for sampling outside training)."
@@ -126,7 +126,8 @@ class GAN(keras.Model):
         ema: float | None = None,  # EMA decay of the generator's weights (e.g. 0.999); None: no EMA
         seed: int | None = None,  # seed for the latent vectors and label noise drawn during training
         augment: str | None = None,  # DiffAugment policy for every image the discriminator judges, e.g. 'color,translation,cutout'
-        augment_p: float = 1.0,  # the probability of each transform (1: DiffAugment; lower: ADA's strength)
+        augment_p: float = 1.0,  # the probability of each transform (1: DiffAugment; lower: weaker); with ada_target, where p starts
+        ada_target: float | None = None,  # adapt p during training as ADA does (Karras et al. 2020): the target of r_t, e.g. 0.6
         r1: float = 0.0,  # weight gamma of the R1 penalty on real images, gamma/2 E||grad D(x)||^2 (lazy: every R1_EVERY steps); 0: none
         **kwargs,
     ):
@@ -141,6 +142,14 @@ class GAN(keras.Model):
         if not (isinstance(r1, (int, float)) and r1 >= 0): raise ValueError(f"r1 must be a weight, 0 or more (0: no penalty), got {r1!r}.")
         self.r1 = float(r1)
         self.augment, self.augment_p = ",".join(check_policy(augment)) or None, float(augment_p)
+        self.ada_target = None if ada_target is None else float(ada_target)
+        if self.ada_target is not None:
+            if not self.augment: raise ValueError("ada_target adapts the strength of an augmentation: give augment= a policy too.")
+            if not -1.0 < self.ada_target < 1.0: raise ValueError(f"ada_target is a target for the mean sign of D on reals, in (-1, 1), got {ada_target!r}.")
+            # p, and the sum of signs and the count of real images since the last adjustment; the first replica's count
+            ada = dict(trainable=False, dtype="float32", aggregation="only_first_replica")
+            self.augment_p = keras.Variable(self.augment_p, name="augment_p", **ada)
+            self.ada_signs, self.ada_count = keras.Variable(0.0, name="ada_signs", **ada), keras.Variable(0.0, name="ada_count", **ada)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -182,8 +191,9 @@ class GAN(keras.Model):
 
     @property
     def extra_variables(self) -> list:
-        "Variables a checkpoint must hold besides the two networks and optimizers."
-        return list(self.ema_generator.variables) if self.ema_generator is not None else []
+        "Variables a checkpoint must hold besides the two networks and optimizers: the EMA generator's, ADA's p and its tallies."
+        ema = list(self.ema_generator.variables) if self.ema_generator is not None else []
+        return ema + ([self.augment_p, self.ada_signs, self.ada_count] if self.ada_target is not None else [])
 
     def sample_latents(self, n, seed=None):
         "`n` latent vectors from the standard normal distribution, drawn inside training."
@@ -219,6 +229,9 @@ class GAN(keras.Model):
         "The discriminator's loss on real images and fakes (plus the gradient penalty, if any)."
         seen = self._augmented(real)  # the real images as the discriminator sees them: R1 below is taken at these very images
         real_out, fake_out = self._score(seen, labels), self._judge(fake, labels)
+        if self.ada_target is not None:  # ADA's tally: does the discriminator call the real images real?
+            self.ada_signs.assign_add(tf.reduce_sum(tf.sign(real_out - self.gan_loss.undecided)))
+            self.ada_count.assign_add(tf.cast(tf.size(real_out), tf.float32))
         loss = average_loss(self.gan_loss.discriminator(real_out, fake_out, self._label_noise(tf.shape(real)[0])))
         if self.gp_weight:
             penalty = gradient_penalty(self.discriminator, real, fake, self.seed_generator, labels=labels)
@@ -249,6 +262,13 @@ class GAN(keras.Model):
         for avg, w in zip(self.ema_generator.weights, self.generator.weights):
             avg.assign(decay * avg + (1.0 - decay) * tf.cast(w, avg.dtype))
 
+    def _adapt_p(self):
+        "Every ADA_EVERY steps, move p by ADA's rule on the tally since the last move, and start a new tally."
+        due = self.d_optimizer.iterations % ADA_EVERY == 0
+        moved = ada_adjust(self.augment_p, self.ada_signs / tf.maximum(self.ada_count, 1.0), self.ada_count, self.ada_target)
+        self.augment_p.assign(tf.where(due, moved, self.augment_p))
+        for v in (self.ada_signs, self.ada_count): v.assign(tf.where(due, 0.0, v))
+
     def train_step(self, data):
         real, labels = (data[0], data[1] if len(data) > 1 else None) if isinstance(data, (tuple, list)) else (data, None)
         if self.num_classes is None: labels = None
@@ -263,11 +283,13 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape: g_loss, extra = self.generator_loss(real, labels, batch)
         self._apply(self.g_optimizer, tape, g_loss, self._trained_variables()[0])
         if self.ema_generator is not None: self._update_ema()
+        if self.ada_target is not None: self._adapt_p()
         # ---- Report epoch means. Each device's loss is its share of the global batch's mean: scale it back
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         values = {"d_loss": d_loss, "g_loss": g_loss, **extra}
         for m in self.metrics: m.update_state(values[m.name] * replicas)
         results = {m.name: m.result() for m in self.metrics}
+        if self.ada_target is not None: results["augment_p"] = tf.identity(self.augment_p)  # ADA's strength, in the history
         strategy = tf.distribute.get_strategy()
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode():
             results = {k: tf.reshape(v, [1]) for k, v in results.items()}  # Keras averages multi-worker logs over axis 0

@@ -167,6 +167,9 @@ def _chosen(config: TrainConfig, folder: ImageFolder | None) -> TrainConfig:
     "What the user left to the package, decided once and said: the recipe, and for a `folder` its image shape and augmentation."
     if config.model is None and config.init_from is not None:  # fine-tuning: the saved networks are the architecture
         config = replace(config, model=_saved_model(config.init_from))
+    if config.ada_target is not None and config.augment is None:  # ADA adapts a policy's strength: the default one, at any size
+        print(f"--augment {DEFAULT_POLICY}: the policy whose strength --ada-target adapts (--augment chooses another).")
+        config = replace(config, augment=DEFAULT_POLICY)
     if folder is None: return replace(config, model=config.model or "fashiongan", epochs=config.epochs or EPOCHS)
     good = folder.good
     if not good: return replace(config, model=config.model or "fast", epochs=config.epochs or EPOCHS)  # load_training_data says what is wrong

@@ -181,3 +181,16 @@ def test_errors_name_paths_as_the_user_wrote_them(tmp_path):
     "A relative path in a one-line error stays relative: the message names what the user typed, not the machine's folders."
     err = one_line_error(aa_gan("train", "--dataset", "./my_pictures", "--out", "runs/x", cwd=tmp_path))
     assert "No folder at my_pictures" in err and str(tmp_path) not in err, err
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--ada-target", "1.5"], "in (-1, 1) such as 0.6, got 1.5"),
+    (["--ada-target", "0.6", "--augment-p", "0.5"], "drop --augment-p"),
+    (["--ada-target", "0.6", "--augment", "none"], "give a policy such as color,translation"),
+])
+def test_ada_target_that_cannot_work(tmp_path, no_tf, args, says):
+    images = image_folder(tmp_path / "images")
+    before = tree_digest(images)
+    err = one_line_error(aa_gan("train", "--dataset", images, *DCGAN, *args, "--out", tmp_path / "run", env=no_tf))
+    assert "--ada-target" in err and says in err, err
+    assert tree_digest(images) == before and not (tmp_path / "run").exists()
