@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MAX_GRID', 'MAX_SEED', 'positive_int', 'nonnegative_int', 'TF_CONFIG_FORM', 'POLICIES', 'DEFAULT_POLICY', 'option',
            'TrainConfig', 'flag_of', 'add_options', 'check_writable', 'check_tf_config', 'wait_for_cluster',
-           'collective_timeout', 'meet_cluster', 'check_policy', 'folder_cache_dir', 'written_as_path',
+           'collective_timeout', 'meet_cluster', 'local_cluster', 'check_policy', 'folder_cache_dir', 'written_as_path',
            'resumed_dataset']
 
 # %% ../nbs/00a_config.ipynb #b40c56b8
@@ -273,6 +273,15 @@ def meet_cluster(timeout: float):
     finally:
         for signum, handler in previous.items(): signal.signal(signum, handler)
     _MET.append(text)
+
+def local_cluster(n: int = 2) -> list[str]:
+    "The TF_CONFIG of each of `n` workers on this machine, on free ports of 127.0.0.1: a cluster to try before renting one."
+    import contextlib, socket
+    with contextlib.ExitStack() as stack:  # ports nothing listens on now, held together so that no two are the same
+        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for s in socks: s.bind(("127.0.0.1", 0))
+        workers = [f"127.0.0.1:{s.getsockname()[1]}" for s in socks]
+    return [json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}) for i in range(n)]
 
 # %% ../nbs/00a_config.ipynb #0563423d
 POLICIES = ("color", "translation", "cutout")  # DiffAugment's transforms (03b_augment), in the order they are applied

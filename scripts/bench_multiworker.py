@@ -7,10 +7,8 @@ all-reduce their gradients over TCP on 127.0.0.1. Each run starts fresh processe
 connecting) is not timed. Writes a JSON with the command lines and images/s, and prints a markdown table.
 """
 import argparse
-import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,22 +32,15 @@ print(json.dumps({"images_per_s": steps * batch / clock.seconds}))
 """
 
 
-def free_ports(n):
-    with contextlib.ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
-        for s in socks: s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-
-
 def run(workers: int, recipe: str, steps: int, batch: int, tmp: str) -> float:
     "Images/s of the global batch with `workers` processes (1: no strategy)."
-    ports, procs = free_ports(workers), []
+    from aa_gan.config import local_cluster
+    configs, procs = local_cluster(workers), []
     out = f"{tmp}/run{workers}"
     for i in range(workers):
         env = dict(os.environ)
         if workers > 1:
-            env["TF_CONFIG"] = json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
-                                           "task": {"type": "worker", "index": i}})
+            env["TF_CONFIG"] = configs[i]
         procs.append(subprocess.Popen([sys.executable, "-c", TIMED, recipe, str(steps), str(batch), out,
                                        "multiworker" if workers > 1 else ""], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))

@@ -4,10 +4,11 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+
+from aa_gan.config import local_cluster  # each worker's TF_CONFIG, on free ports of 127.0.0.1
 
 # One worker: train (or resume) through the library, then print a fingerprint of its networks and its losses
 WORKER = """
@@ -23,25 +24,13 @@ print(json.dumps({"fingerprint": hashlib.sha256(weights.tobytes()).hexdigest(), 
 """
 
 
-def free_ports(n: int) -> list:
-    "Ports on 127.0.0.1 that nothing listens on right now."
-    with contextlib.ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
-        for s in socks: s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-
-
-def tf_config(ports, index: int) -> str:
-    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}})
-
-
 @contextlib.contextmanager
-def workers(argv_for, ports, timeout_env="60"):
-    "Start one process per port (worker i gets argv_for(i)); kill every one of them on the way out."
+def workers(argv_for, configs, timeout_env="60"):
+    "Start one process per TF_CONFIG of `configs` (worker i gets argv_for(i)); kill every one of them on the way out."
     procs = []
     try:
-        for i in range(len(ports)):
-            env = {**os.environ, "TF_CONFIG": tf_config(ports, i), "AA_GAN_COLLECTIVE_TIMEOUT": timeout_env}
+        for i, config in enumerate(configs):
+            env = {**os.environ, "TF_CONFIG": config, "AA_GAN_COLLECTIVE_TIMEOUT": timeout_env}
             procs.append(subprocess.Popen(argv_for(i), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         yield procs
     finally:
@@ -61,7 +50,7 @@ def finish(procs, timeout=300) -> list:
 def test_two_workers_train_in_step_and_the_chief_writes_the_run(tmp_path):
     run = tmp_path / "run"
     for phase in ("train", "resume"):
-        with workers(lambda i: [sys.executable, "-c", WORKER, str(run), phase], free_ports(2)) as procs:
+        with workers(lambda i: [sys.executable, "-c", WORKER, str(run), phase], local_cluster(2)) as procs:
             results = finish(procs)
         for code, out, err in results: assert code == 0, err[-3000:]
         chief, other = (json.loads(out.strip().splitlines()[-1]) for _, out, _ in results)
@@ -81,7 +70,7 @@ def test_a_killed_worker_stops_the_other_with_a_clear_message(tmp_path):
     cli = [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())", "train", "--model", "bce",
            "--strategy", "multiworker", "--epochs", "200", "--steps-per-epoch", "3", "--batch-size", "16", "--max-images", "96",
            "--seed", "0", "--quiet", "--out", str(run)]
-    with workers(lambda i: cli, free_ports(2), timeout_env="20") as (chief, other):
+    with workers(lambda i: cli, local_cluster(2), timeout_env="20") as (chief, other):
         t0 = time.time()
         while not (run / "checkpoints" / "epoch_0001").exists():
             assert chief.poll() is None and other.poll() is None, "a worker ended before the first checkpoint"
@@ -98,7 +87,7 @@ def test_a_killed_worker_stops_the_other_with_a_clear_message(tmp_path):
     last = max(int(p.name.split("_")[1]) for p in (run / "checkpoints").glob("epoch_*"))
     resume = [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(main())", "train", "--resume", str(run),
               "--epochs", str(last + 1), "--quiet"]
-    with workers(lambda i: resume, free_ports(2)) as procs:
+    with workers(lambda i: resume, local_cluster(2)) as procs:
         results = finish(procs)
     for code, out, err in results: assert code == 0 and "Resuming" in out, err[-3000:]
     assert len((run / "history.csv").read_text().splitlines()) == last + 2
@@ -109,7 +98,7 @@ CLI = [sys.executable, "-c", "import sys; from aa_gan.cli import main; sys.exit(
 
 def lone_worker(run, timeout_env: str):
     "Worker 0 of a two-worker cluster whose worker 1 never starts (issue 21: it used to wait silently for ever)."
-    env = {**os.environ, "TF_CONFIG": tf_config(free_ports(2), 0), "AA_GAN_COLLECTIVE_TIMEOUT": timeout_env}
+    env = {**os.environ, "TF_CONFIG": local_cluster(2)[0], "AA_GAN_COLLECTIVE_TIMEOUT": timeout_env}
     return subprocess.Popen(CLI + ["train", "--model", "bce", "--strategy", "multiworker", "--epochs", "1", "--steps-per-epoch", "1",
                                    "--batch-size", "4", "--max-images", "16", "--seed", "0", "--quiet", "--out", str(run)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

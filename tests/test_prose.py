@@ -85,6 +85,12 @@ def _mnist_losses(o: str) -> dict:
     return {"d_lo": min(d[2:]), "d_hi": max(d[2:]), "g_lo": min(g[2:]), "g_hi": max(g[2:]), "d_last": d[-1], "g_last": g[-1]}
 
 
+def _fast_losses(o: str) -> dict:
+    "08_training's fast run: the epoch-mean losses of epochs 1, 4 and 8, and its minutes."
+    d, g = zip(*[(float(a), float(b)) for a, b in re.findall(r"d_loss: ([\d.]+) - g_loss: ([\d.]+)", o)])
+    return {"d1": d[0], "d4": d[3], "g1": g[0], "g4": g[3], "d8": d[7], "g8": g[7]}
+
+
 def _mnist_run(o: str) -> dict:
     steps, b = num(r"([\d,]+) steps in [\d.]+ min", o), budget(o)
     n = num(r"mnist \[test\] from IDX files in \S+ \(([\d,]+) images\)", o)
@@ -135,6 +141,11 @@ CLAIMS = [
     ("05_mnist", "the losses",
      r"discriminator's loss stays between (?P<d_lo>[\d.]+) and (?P<d_hi>[\d.]+) and the generator's between (?P<g_lo>[\d.]+) "
      r"and (?P<g_hi>[\d.]+); in the last epoch they are (?P<d_last>[\d.]+) and (?P<g_last>[\d.]+)", _mnist_losses),
+    ("08_training", "the fast recipe's losses",
+     r"its loss falls from (?P<d1>[\d.]+) to (?P<d4>[\d.]+) while the generator's rises from (?P<g1>[\d.]+) to (?P<g4>[\d.]+)\); "
+     r"then the generator catches up, and by epoch 8 both \((?P<d8>[\d.]+) and (?P<g8>[\d.]+)\)", _fast_losses),
+    ("08_training", "the fast recipe's minutes", r"After 4,000 steps of 32 images \((?P<minutes>[\d.]+) minutes in the stored run\)",
+     lambda o: {"minutes": num(r"8 epochs in ([\d.]+) min on", o)}),
     ("08_training", "the fast recipe's showcase run",
      r"on a CPU the showcase budget, (?P<epochs>\d+) epochs of (?P<steps>\d+) steps of (?P<batch>\d+) images", budget),
     ("09_results", "the original recipe's budget",
