@@ -712,13 +712,13 @@ def _sub_folders(folder) -> list:
     try: return dataset_class_names(folder)
     except ValueError: return []
 
-def _real_images(dataset, n: int, image_shape, seed: int, data_dir=None, idx_dir=None, classes=None) -> tuple:
+def _real_images(dataset, n: int, image_shape, seed: int, data_dir=None, idx_dir=None, classes=None, verbose: bool = True) -> tuple:
     """(`n` real images in [0, 1], their labels or None): from a standard dataset's test split, or read from a folder at
     `image_shape` (all if it has fewer), with the class of each from its sub-folder when `classes` are those sub-folders."""
     if not is_folder_dataset(dataset):
         return load_split(dataset, "test", n=n, seed=seed, data_dir=data_dir, idx_dir=idx_dir), None
     labelled = bool(classes) and list(classes) == _sub_folders(dataset)
-    x, y, _ = _folder_arrays(dataset, image_shape, with_labels=labelled, verbose=True)
+    x, y, _ = _folder_arrays(dataset, image_shape, with_labels=labelled, verbose=verbose)
     if n >= len(x):
         if n > len(x): print(f"{dataset} holds {len(x):,} images: evaluating {len(x):,} generated images against all of them "
                               f"(asked for {n:,}).")
@@ -758,6 +758,7 @@ def evaluate_generator(
     data_dir=None, idx_dir=None,  # where `load_dataset` finds the real data
     evaluator=None,  # with extractor='domain': the classifier, a name or a .keras file (default: the dataset's, see `folder_extractor`)
     calibration: bool = True,  # a folder: also score the sets of `folder_calibration`, to read the numbers by
+    verbose: bool = True,  # say how the folder was read and whether images are resized for the classifier
 ) -> dict:
     "Generate `n` images and evaluate them against `n` real images: the dict of `evaluate` (a folder: with SWD and its calibration rows), plus the settings."
     if not isinstance(n, int) or n < 2: raise ValueError(f"n must be an integer of at least 2, got {n!r}.")
@@ -775,7 +776,7 @@ def evaluate_generator(
     image_shape = tuple(gen.output_shape[1:])
     if ext is not None and ext.preprocess is not None:  # InceptionV3 resizes any image itself: give it the generator's
         ext = copy.copy(ext); ext.input_shape = image_shape
-    real, real_labels = _real_images(dataset, n, image_shape, seed, data_dir, idx_dir, class_names(gen))
+    real, real_labels = _real_images(dataset, n, image_shape, seed, data_dir, idx_dir, class_names(gen), verbose)
     if ext is not None and len(real) <= ext.feature_dim:
         if not folder:
             raise ValueError(f"n={len(real):,} images are too few for FID with the {ext.feature_dim} features of {ext.name}: "
@@ -796,8 +797,8 @@ def evaluate_generator(
         size = tuple(ext.input_shape[:2])
         fake_c, real_c = fake, real
         if tuple(fake.shape[1:3]) != size:  # e.g. a 32x32 DCGAN scored by the 28x28 Fashion-MNIST or 64x64 emoji classifier
-            print(f"Resizing the generated{' and real' if folder else ''} {fake.shape[1]}x{fake.shape[2]} images to "
-                  f"{size[0]}x{size[1]}, the size the {ext.name} classifier takes.")
+            if verbose: print(f"Resizing the generated{' and real' if folder else ''} {fake.shape[1]}x{fake.shape[2]} images to "
+                              f"{size[0]}x{size[1]}, the size the {ext.name} classifier takes.")
             fake_c = _resize(fake, size)
         if tuple(real.shape[1:3]) != size: real_c = _resize(real, size)
         out = evaluate(real_c, fake_c, dataset=dataset, extractor=ext, batch_size=batch_size, seed=seed)
