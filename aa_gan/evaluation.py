@@ -666,20 +666,19 @@ class FIDCallback(keras.callbacks.Callback):
             if self.verbose: print(f"epoch {epoch + 1}: FID {fid:.3f}")
         if logs is not None: logs["fid"] = fid
 
-def plot_history(history, path=None, title: str = "Training"):
-    "Plot the losses and (on a second axis) the FID of a Keras `History` or its `.history` dict."
+def plot_history(history, path=None, title: str = "Training", loss=None):
+    "`plot_losses` (`08_training`) of a Keras `History` or its `.history` dict, with its FID, where it has one, on a second axis."
+    from aa_gan.training import plot_losses
+    from aa_gan.core import atomic_path
     h = history.history if hasattr(history, "history") else history
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for key, values in h.items():
-        if "loss" in key: ax.plot(np.arange(1, len(values) + 1), values, label=key)
-    ax.set_xlabel("epoch"); ax.set_ylabel("loss"); ax.set_title(title)
+    fig = plot_losses(h, title=title, loss=loss)
     if "fid" in h:
         fid = np.asarray(h["fid"], float); ep = np.arange(1, len(fid) + 1); ok = np.isfinite(fid)
-        ax2 = ax.twinx(); ax2.plot(ep[ok], fid[ok], "o-", color="black", label="fid"); ax2.set_ylabel("FID")
-        ax2.legend(loc="upper right")
-    ax.legend(loc="upper left"); fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=100, bbox_inches="tight")
+        ax2 = fig.axes[0].twinx(); ax2.plot(ep[ok], fid[ok], "o-", color="black", label="FID"); ax2.set_ylabel("FID")
+        ax2.ticklabel_format(axis="y", useOffset=False); ax2.legend(loc="upper right", fontsize=8)
+        fig.axes[0].legend(loc="upper left", fontsize=8); fig.tight_layout()
+    if path is not None:
+        with atomic_path(path) as tmp: fig.savefig(tmp, dpi=100, format="png")
     return fig
 
 # %% ../nbs/10_evaluation.ipynb #db1e3956
