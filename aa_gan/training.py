@@ -68,7 +68,7 @@ def plot_losses(history, path=None, title: str = "GAN losses per epoch",
     "Plot the discriminator's and generator's epoch-mean losses, against their own loss's coin-flip level; returns the figure."
     import matplotlib.pyplot as plt
     logs = read_history(history)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(7.5, 3.5))
     for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
         if key in logs: ax.plot(range(1, len(logs[key]) + 1), logs[key], marker="o", label=label)
     if loss is not None:  # each curve's own reference, in its colour: a BCE discriminator's coin flip is 2 ln 2, not ln 2
@@ -76,7 +76,7 @@ def plot_losses(history, path=None, title: str = "GAN losses per epoch",
         for level, colour, who in zip(loss.reference(), ("C0", "C1"), ("discriminator", "generator")):
             ax.axhline(level, color=colour, lw=0.8, ls="--", label=f"{who} if D cannot tell ({level:.2f})")
     ax.set_xlabel("epoch"); ax.set_ylabel(f"loss ({loss.name})" if loss is not None else "loss")
-    ax.set_title(title); ax.legend(fontsize=8)
+    ax.set_title(title); ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the curves, never on them
     fig.tight_layout()
     if path is not None:
         with atomic_path(path) as tmp: fig.savefig(tmp, dpi=100, format="png")
