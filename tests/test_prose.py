@@ -91,6 +91,13 @@ def _fast_losses(o: str) -> dict:
     return {"d1": d[0], "d4": d[3], "g1": g[0], "g4": g[3], "d8": d[7], "g8": g[7]}
 
 
+def _fast_range(o: str) -> dict:
+    "09_results' fast run (its epoch lines come after the original recipe's): the range of each loss."
+    d, g = zip(*[(float(a), float(b)) for a, b in re.findall(r"d_loss: ([\d.]+) - g_loss: ([\d.]+)", o)])
+    n = int(num(r"fast: (\d+) epochs of", o))
+    return {"d_lo": min(d[-n:]), "d_hi": max(d[-n:]), "g_lo": min(g[-n:]), "g_hi": max(g[-n:])}
+
+
 def _mnist_run(o: str) -> dict:
     steps, b = num(r"([\d,]+) steps in [\d.]+ min", o), budget(o)
     n = num(r"mnist \[test\] from IDX files in \S+ \(([\d,]+) images\)", o)
@@ -148,6 +155,9 @@ CLAIMS = [
      lambda o: {"minutes": num(r"8 epochs in ([\d.]+) min on", o)}),
     ("08_training", "the fast recipe's showcase run",
      r"on a CPU the showcase budget, (?P<epochs>\d+) epochs of (?P<steps>\d+) steps of (?P<batch>\d+) images", budget),
+    ("09_results", "the fast run's losses",
+     r"the discriminator's stays at (?P<d_lo>[\d.]+) to (?P<d_hi>[\d.]+), just under .{0,80}and the generator's at "
+     r"(?P<g_lo>[\d.]+) to (?P<g_hi>[\d.]+), near ln 2", _fast_range),
     ("09_results", "the original recipe's budget",
      r"the original recipe (?P<epochs>\d+) epochs of (?P<steps>\d+) steps of (?P<batch>\d+) images \(a few minutes",
      budget),
