@@ -159,7 +159,7 @@ CLAIMS = [
      r"the discriminator's stays at (?P<d_lo>[\d.]+) to (?P<d_hi>[\d.]+), just under .{0,80}and the generator's at "
      r"(?P<g_lo>[\d.]+) to (?P<g_hi>[\d.]+), near ln 2", _fast_range),
     ("09_results", "the original recipe's budget",
-     r"the original recipe (?P<epochs>\d+) epochs of (?P<steps>\d+) steps of (?P<batch>\d+) images \(about (?P<minutes>\w+) minutes on two",
+     r"the original recipe (?P<epochs>\d+) epochs of (?P<steps>\d+) steps of (?P<batch>\d+) images \(about \w+ minutes on two",
      budget),
     ("09_results", "the original recipe's steps, as the fast section recalls them",
      r"trained (?P<steps>\d+) steps of (?P<batch>\d+) images in its stored run",
