@@ -9,8 +9,8 @@ Each contender was trained first by time_to_quality.py, one process per seed, on
 then four changes on top of that default (this session's batch; the same command, seeds on cores 0 and 1 with taskset):
       --contenders fast-cond+resize:augment=color+translation,r1=0.1,augment_p=0.5 \\
       fast-cond+resize:augment=color+translation,r1=0.1,g_lr=0.0001,d_lr=0.0004
-      --contenders fast-cond+resize:augment=color+translation,r1=0.1,ada_target=0.6 \\
-      fast-cond+resize:augment=color+translation+cutout,r1=0.1,ada_target=0.6
+      --contenders fast-cond+resize:augment=color+translation,r1=0.1,ada_target=0.6
+      --contenders fast-cond+resize:augment=color+translation,r1=0.1     (the default again, side by side with these)
 and the two peers a small-folder user would copy, as published (float32; AA_GAN_AUTO_PRECISION does not reach them):
   python scripts/time_to_quality.py --dataset runs/colour/emoji64 --image-size 64 --contenders kerasio ada \\
       --times 4 8 12 --threads 1 --clock cpu --no-xla --seed SEED --train-only --out RUNS/sSEED
@@ -42,9 +42,8 @@ CHANGES = {  # contender folder (time_to_quality's name for it): (its spec, what
         "the default, two time-scales: `--g-lr 1e-4 --d-lr 4e-4`"),
     "fast-condpresize__augment-colorptranslation_r1-0.1_ada_target-0.6": (
         "fast-cond+resize:augment=color+translation,r1=0.1,ada_target=0.6", "the default, ADA's adaptive p: `--ada-target 0.6`"),
-    "fast-condpresize__augment-colorptranslationpcutout_r1-0.1_ada_target-0.6": (
-        "fast-cond+resize:augment=color+translation+cutout,r1=0.1,ada_target=0.6",
-        "the default with cutout, ADA's adaptive p: `--augment color,translation,cutout --ada-target 0.6`"),
+    "fast-condpresize__augment-colorptranslation_r1-0.1__again": (  # RUNS/sN/ links it to that batch's run of the default
+        "fast-cond+resize:augment=color+translation,r1=0.1", "the default again, side by side with the three rows above"),
     "kerasio": ("kerasio", "peer: keras-io's face DCGAN, as published (float32)"),
     "ada": ("ada", "peer: keras-io's GAN-ADA, a DCGAN with adaptive augmentation, as published (float32)"),
 }
