@@ -64,7 +64,7 @@ class TrainConfig:
     ema: float | None = option(None, "decay of the exponential moving average of the generator that draws, e.g. 0.999; 0 turns it off (default: the recipe's)", metavar="DECAY")
     augment: str | None = option(None, "DiffAugment of every image the discriminator sees: color, translation, cutout (comma-separated) or none (default: color,translation for a folder of fewer than 10,000 images, none otherwise)", metavar="POLICY")
     r1: float | None = option(None, "weight gamma of the R1 penalty on real images, applied every 16 steps (StyleGAN2's lazy R1; e.g. 0.1); 0 turns it off (default: the recipe's)", metavar="GAMMA")
-    augment_p: float = option(1.0, "the probability of each augmentation per image: 1 is DiffAugment, lower is weaker", metavar="P")
+    augment_p: float | None = option(None, "the probability of each augmentation per image: 1 is DiffAugment, lower is weaker (default: 0.5 for a folder, the winner of the colour ablation in 13_comparison; 1 otherwise)", metavar="P")
     ada_target: float | None = option(None, "adapt that probability during training as ADA does (Karras et al. 2020): it starts at 0 and rises while the discriminator's mean sign on real images is above this target, e.g. 0.6; it is logged as augment_p", metavar="T")
     precision: str = option("auto", "compute precision: auto (the fastest on this machine, by a short timed trial remembered per machine and model; see 04b_speed), float32, bfloat16 (CPUs with AVX-512 BF16 or AMX), float16 (GPUs)", choices=("auto", "float32", "bfloat16", "float16"))
     jit_compile: bool | None = option(None, "compile the training step with XLA, or not with --no-xla (default: auto, chosen with the precision)", flag="--xla")
@@ -106,7 +106,7 @@ class TrainConfig:
         if self.ada_target is not None:
             if isinstance(self.ada_target, bool) or not isinstance(self.ada_target, (int, float)) or not -1.0 < self.ada_target < 1.0:
                 raise ValueError(f"ada_target (--ada-target) is a target for the mean sign of the discriminator on real images, in (-1, 1) such as 0.6, got {self.ada_target!r}.")
-            if self.augment_p != 1.0: raise ValueError("--ada-target sets the augmentation's probability itself, from 0: drop --augment-p.")
+            if self.augment_p is not None: raise ValueError("--ada-target sets the augmentation's probability itself, from 0: drop --augment-p.")
             if self.augment is not None and not check_policy(self.augment):
                 raise ValueError("--ada-target adapts the strength of an augmentation, and --augment is none: give a policy such as color,translation.")
         if self.freeze and self.init_from is None:

@@ -184,7 +184,7 @@ def make_gan(
         model = EncoderDecoderGAN if r.encoder_decoder else GAN
         ema = r.ema if config.ema is None else (config.ema or None)  # --ema 0: no EMA
         gan = model(generator, discriminator, loss=r.loss, n_critic=r.n_critic, gp_weight=r.gp_weight, ema=ema, seed=seed,
-                    augment=config.augment, augment_p=0.0 if config.ada_target is not None else config.augment_p,
+                    augment=config.augment, augment_p=0.0 if config.ada_target is not None else 1.0 if config.augment_p is None else config.augment_p,
                     ada_target=config.ada_target, r1=r.r1 if config.r1 is None else config.r1)
         (g_lr, d_lr), (beta_1, beta_2) = (config.g_lr or r.learning_rates[0], config.d_lr or r.learning_rates[1]), r.betas
         gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2),
@@ -200,7 +200,7 @@ def _choose_speed(r: Recipe, config: TrainConfig, class_names, trial: bool) -> d
     task = {"recipe": {k: v for k, v in asdict(r).items() if k not in ("name", "description")},
             "image_shape": _image_shape(r.architecture, config.image_size, config.channels), "latent_dim": config.latent_dim,
             "classes": len(class_names) if r.conditional and class_names else None, "init_from": config.init_from,
-            "freeze": config.freeze, "ema": config.ema, "augment": config.augment, "augment_p": config.augment_p, "r1": config.r1,
+            "freeze": config.freeze, "ema": config.ema, "augment": config.augment, "augment_p": 1.0 if config.augment_p is None else config.augment_p, "r1": config.r1,
             **({"ada_target": config.ada_target} if config.ada_target is not None else {})}  # the remembered keys of runs without ADA unchanged
     build = lambda precision, jit: make_gan(r, replace(config, precision=precision, jit_compile=jit), class_names)
     choice = choose_speed(build, task, config.batch_size or r.batch_size, precision=pinned or config.precision, xla=xla,
