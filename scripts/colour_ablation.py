@@ -34,9 +34,9 @@ CHANGES = {  # contender folder (time_to_quality's name for it): (its spec, what
     "fast-condpresize__augment-colorptranslation": ("fast-cond+resize:augment=color+translation",
                                                     "no cutout, resize-convolution generator: `--model fast-cond+resize`"),
     "fast-condpresize__augment-colorptranslation_r1-0.1": ("fast-cond+resize:augment=color+translation,r1=0.1",
-                                                           "no cutout, resize generator, lazy R1 0.1: `+resize --r1 0.1` (the new default)"),
+                                                           "no cutout, resize generator, lazy R1 0.1: `+resize --r1 0.1` (the default after the first batch)"),
     "fast-condpresize__augment-colorptranslation_r1-0.1_augment_p-0.5": (
-        "fast-cond+resize:augment=color+translation,r1=0.1,augment_p=0.5", "the default, each transform at p = 0.5: `--augment-p 0.5`"),
+        "fast-cond+resize:augment=color+translation,r1=0.1,augment_p=0.5", "the default, each transform at p = 0.5: `--augment-p 0.5` (the default now)"),
     "fast-condpresize__augment-colorptranslation_r1-0.1_g_lr-0.0001_d_lr-0.0004": (
         "fast-cond+resize:augment=color+translation,r1=0.1,g_lr=0.0001,d_lr=0.0004",
         "the default, two time-scales: `--g-lr 1e-4 --d-lr 4e-4`"),

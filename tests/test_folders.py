@@ -162,3 +162,18 @@ def test_a_folder_without_epochs_trains_for_steps_not_passes(folder, capsys):
     assert _chosen(TrainConfig(dataset=str(folder), epochs=3), found).epochs == 3
     assert _chosen(TrainConfig(dataset=str(folder), steps_per_epoch=2000), found).epochs == EPOCHS  # never fewer than the usual 20
     assert _chosen(TrainConfig(), None).epochs == EPOCHS  # a standard dataset: the original recipe's 20
+
+
+def test_a_folder_augments_each_image_with_probability_one_half(folder, capsys):
+    "A folder's chosen augmentation applies each transform with FOLDER_AUGMENT_P, said; a given --augment-p, none, or ADA win."
+    from aa_gan.config import TrainConfig
+    from aa_gan.folders import open_folder
+    from aa_gan.runs import _chosen, FOLDER_AUGMENT_P
+    found = open_folder(str(folder))
+    config = _chosen(TrainConfig(dataset=str(folder)), found)
+    assert (config.augment, config.augment_p) == ("color,translation", FOLDER_AUGMENT_P), config
+    assert f"--augment-p {FOLDER_AUGMENT_P:g} (each transform on half the images" in capsys.readouterr().out
+    assert _chosen(TrainConfig(dataset=str(folder), augment_p=1.0), found).augment_p == 1.0
+    assert _chosen(TrainConfig(dataset=str(folder), augment="none"), found).augment_p is None  # nothing to apply
+    assert _chosen(TrainConfig(dataset=str(folder), ada_target=0.6), found).augment_p is None  # ADA sets p itself
+    assert _chosen(TrainConfig(), None).augment_p is None  # a standard dataset: not augmented unless asked
