@@ -30,7 +30,7 @@ def train(dataset: str, out: Path, seconds: float) -> dict:
     if not (out / "generator.keras").exists(): raise SystemExit(f"{out}: no generator.keras after the run:\n{said[-3000:]}")
     run = json.loads((out / "run.json").read_text())
     speed = run.get("speed") or {}
-    progress = re.findall(r"(\d+)/(\d+) ", said)  # Keras' progress bar: step k of N in the epoch it was in
+    progress = re.findall(r"(\d+)/(\d+)", said)  # Keras' progress bar: step k of N in the epoch it was in
     completed = max(0, len((out / "history.csv").read_text().strip().splitlines()) - 1) if (out / "history.csv").exists() else 0
     k, per_epoch = (int(progress[-1][0]), int(progress[-1][1])) if progress else (0, 0)
     steps = completed * per_epoch + (k if k < per_epoch else 0)
@@ -63,13 +63,18 @@ def main(argv=None):
         row.update(evaluate(args.dataset, out, args.n))
         rows.append(row)
         print(row, flush=True)
+    report(rows, args)
+
+
+def report(rows: list, args):
+    "images/colour/NAME.json, .md and .png from the runs' rows."
     from aa_gan.core import machine
     result = {"command": f"python scripts/ten_minutes.py --dataset {args.dataset} --runs {args.runs} --seconds {args.seconds:g} "
                          f"-n {args.n} --name {args.name}", "machine": machine(), "rows": rows}
     dest = ROOT / "images" / "colour" / args.name
     dest.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     md = ["| run | seed | steps | images/s | computed in | FID ↓ | precision ↑ | recall ↑ |", "|---|---|---|---|---|---|---|---|"]
-    md += [f"| {r['run']} | {r['seed']} | {r['steps']:,} | {r['images_per_s'] or 0:.0f} | {r['compute']} | {r['fid']:.1f} | "
+    md += [f"| {r['run']} | {'random' if r['seed'] is None else r['seed']} | {r['steps']:,} | {r['images_per_s'] or 0:.0f} | {r['compute']} | {r['fid']:.1f} | "
            f"{r['precision']:.2f} | {r['recall']:.2f} |" for r in rows]
     dest.with_suffix(".md").write_text("\n".join(md) + f"\n\n{rows[0]['chosen']}\n\n`{result['command']}`, {result['machine']}\n")
     import matplotlib
