@@ -98,6 +98,14 @@ def _fast_range(o: str) -> dict:
     return {"d_lo": min(d[-n:]), "d_hi": max(d[-n:]), "g_lo": min(g[-n:]), "g_hi": max(g[-n:])}
 
 
+def _own_images(o: str) -> dict:
+    "12_own_images' two runs: their minutes and the discriminator's losses by epoch, as the training cell prints them."
+    runs = {name: (float(m), [float(v) for v in losses.split()]) for name, m, losses in re.findall(
+        r"(augmented|plain) \(augment=[^)]*\): [\d,]+ steps in ([\d.]+) min on .*?discriminator's loss by epoch: ([\d. ]+?)(?= \S*[a-z]|$)", o)}
+    (a_min, a), (p_min, p) = runs["augmented"], runs["plain"]
+    return {"a_min": a_min, "p_min": p_min, "p3": p[2], "p8": p[-1], "a1": a[0], "a8": a[-1]}
+
+
 def _mnist_run(o: str) -> dict:
     steps, b = num(r"([\d,]+) steps in [\d.]+ min", o), budget(o)
     n = num(r"mnist \[test\] from IDX files in \S+ \(([\d,]+) images\)", o)
@@ -155,6 +163,12 @@ CLAIMS = [
      lambda o: {"minutes": num(r"8 epochs in ([\d.]+) min on", o)}),
     ("08_training", "the fast recipe's showcase run",
      r"on a CPU the showcase budget, (?P<epochs>\d+) epochs of (?P<steps>\d+) steps of (?P<batch>\d+) images", budget),
+    ("12_own_images", "the two runs' minutes",
+     r"\((?P<a_min>[\d.]+) minutes for the augmented run, \d+ seconds of it a speed trial, and (?P<p_min>[\d.]+) for the plain one",
+     _own_images),
+    ("12_own_images", "the discriminator's losses",
+     r"from (?P<p3>[\d.]+) at epoch 3 to (?P<p8>[\d.]+) at epoch 8.{0,200}?With augmentation it falls more slowly, from "
+     r"(?P<a1>[\d.]+) to (?P<a8>[\d.]+)", _own_images),
     ("09_results", "the fast run's losses",
      r"the discriminator's stays at (?P<d_lo>[\d.]+) to (?P<d_hi>[\d.]+), just under .{0,80}and the generator's at "
      r"(?P<g_lo>[\d.]+) to (?P<g_hi>[\d.]+), near ln 2", _fast_range),
